@@ -1,0 +1,27 @@
+"""A benchmark family: expands its catalog parameters into many tasks."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from carps.core.task import Task
+
+
+class BenchmarkFamily(ABC):
+    """Base class of benchmark adapters.
+
+    ``task_ids`` must be cheap (no heavy imports, no model loading): ``carps list tasks`` calls it
+    for every family. ``get_task`` builds one task and may load whatever it needs.
+    """
+
+    family: str = ""
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+
+    @abstractmethod
+    def task_ids(self) -> list[str]: ...
+
+    @abstractmethod
+    def get_task(self, task_id: str) -> Task: ...

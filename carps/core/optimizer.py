@@ -1,0 +1,145 @@
+"""The ask/tell protocol every optimizer adapter implements.
+
+Adapters subclass :class:`Optimizer` and implement ``_setup`` (their parameters), ``_ask`` and ``_tell``; the public ``ask``/``tell``
+number the trials and keep the history that ``incumbent`` reads. Adapters never loop and never log:
+the run loop in :mod:`carps.core.loop` does that, once, for all of them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
+
+from carps.core.errors import UnsupportedTaskError
+from carps.core.types import Budget, Fidelity, Objective, TaskType, TrialInfo, TrialValue
+
+if TYPE_CHECKING:
+    from ConfigSpace import ConfigurationSpace
+
+    from carps.core.task import Task
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an optimizer can handle; checked before a run starts."""
+
+    task_types: frozenset[TaskType] = frozenset({TaskType.BLACKBOX})
+    conditional: bool = True
+    categorical: bool = True
+
+    @classmethod
+    def of(cls, task_types: Iterable[str | TaskType], conditional: bool = True, categorical: bool = True) -> Capabilities:
+        return cls(frozenset(TaskType(t) for t in task_types), conditional, categorical)
+
+
+def space_features(space: ConfigurationSpace) -> tuple[bool, bool]:
+    """Whether a space has conditions and whether it has categorical/ordinal hyperparameters."""
+    from ConfigSpace import CategoricalHyperparameter, OrdinalHyperparameter
+
+    conditional = len(space.conditions) > 0
+    categorical = any(isinstance(hp, (CategoricalHyperparameter, OrdinalHyperparameter)) for hp in space.values())
+    return conditional, categorical
+
+
+class Optimizer(ABC):
+    """Base class of optimizer adapters.
+
+    An adapter works on a bare ConfigSpace, so it can be used without any carps task:
+
+    >>> from ConfigSpace import ConfigurationSpace
+    >>> from carps.optimizers.random_search import RandomSearch
+    >>> opt = RandomSearch(ConfigurationSpace({"x": (0.0, 1.0)}), seed=1)
+    >>> info = opt.ask()
+    >>> opt.tell(info, TrialValue(costs=(info.config["x"] ** 2,)))
+    >>> len(opt.incumbent())
+    1
+    """
+
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(
+        self,
+        space: ConfigurationSpace,
+        objectives: Sequence[Objective] = (Objective("cost"),),
+        fidelity: Fidelity | None = None,
+        seed: int = 0,
+        budget: Budget | None = None,
+        **params: Any,
+    ) -> None:
+        self.space = space
+        self.objectives = tuple(objectives)
+        self.fidelity = fidelity
+        self.seed = int(seed)
+        self.budget = budget or Budget(n_trials=100)
+        self.history: list[tuple[TrialInfo, TrialValue]] = []
+        self._n_asked = 0
+        self._setup(**params)
+
+    def _setup(self, **params: Any) -> None:
+        """Build the library object; ``params`` are the variant's catalog parameters."""
+        if params:
+            raise TypeError(f"{type(self).__name__} takes no parameters, got: {', '.join(sorted(params))}")
+
+    @classmethod
+    def for_task(cls, task: Task, seed: int, budget: Budget | None = None, **params: Any) -> Optimizer:
+        """Build the adapter for ``task`` after checking that it supports the task."""
+        cls.check_supports(task)
+        return cls(task.space, task.objectives, task.fidelity, seed=seed, budget=budget or task.budget, **params)
+
+    @classmethod
+    def check_supports(cls, task: Task) -> None:
+        caps = cls.capabilities
+        if task.type not in caps.task_types:
+            supported = ", ".join(sorted(t.value for t in caps.task_types))
+            raise UnsupportedTaskError(
+                f"{cls.__name__} does not support {task.type.value} tasks like {task.id} (it supports: {supported})"
+            )
+        conditional, categorical = space_features(task.space)
+        if conditional and not caps.conditional:
+            raise UnsupportedTaskError(f"{cls.__name__} does not support conditional search spaces ({task.id})")
+        if categorical and not caps.categorical:
+            raise UnsupportedTaskError(f"{cls.__name__} does not support categorical hyperparameters ({task.id})")
+
+    def ask(self) -> TrialInfo:
+        """The next trial to evaluate."""
+        info = self._ask()
+        info.trial = self._n_asked
+        if info.seed is None:
+            info.seed = self.seed
+        self._n_asked += 1
+        return info
+
+    def tell(self, info: TrialInfo, value: TrialValue) -> None:
+        """Report the outcome of a trial that ``ask`` returned."""
+        self.history.append((info, value))
+        self._tell(info, value)
+
+    def incumbent(self) -> list[tuple[TrialInfo, TrialValue]]:
+        """The best trial so far (single objective) or the non-dominated trials (multi-objective).
+
+        On multi-fidelity tasks only trials at the highest fidelity seen are compared.
+        """
+        done = [(i, v) for i, v in self.history if v.ok and v.costs is not None]
+        if self.fidelity is not None and done:
+            top = max(i.fidelity or self.fidelity.high for i, _ in done)
+            done = [(i, v) for i, v in done if (i.fidelity or self.fidelity.high) >= top]
+        if not done:
+            return []
+        if len(self.objectives) == 1:
+            return [min(done, key=lambda iv: iv[1].costs[0])]  # type: ignore[index]
+        front = []
+        for i, v in done:
+            if not any(_dominates(w.costs, v.costs) for _, w in done):  # type: ignore[arg-type]
+                front.append((i, v))
+        return front
+
+    @abstractmethod
+    def _ask(self) -> TrialInfo: ...
+
+    @abstractmethod
+    def _tell(self, info: TrialInfo, value: TrialValue) -> None: ...
+
+
+def _dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+    return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))

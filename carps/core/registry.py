@@ -1,0 +1,232 @@
+"""The catalogs of optimizers and benchmark families, built-in and from plugins.
+
+Built-in catalogs are the top-level ``optimizers/``, ``benchmarks/`` and ``subsets/`` folders (shipped
+in the wheel as ``carps/_catalog``). A plugin package adds its own folder through an entry point in
+the group ``carps.optimizers`` or ``carps.benchmarks`` whose object is that folder's path (a str or
+Path, or a callable returning one).
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import importlib
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from carps.core.errors import CarpsError, UnknownNameError
+from carps.core.types import TaskType
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+SUBSET_PREFIX = "subset/"
+
+
+def builtin_catalog_dir(kind: str) -> Path:
+    """``optimizers``, ``benchmarks`` or ``subsets``: inside the wheel, or at the source checkout's root."""
+    shipped = PACKAGE_DIR / "_catalog" / kind
+    return shipped if shipped.is_dir() else PACKAGE_DIR.parent / kind
+
+
+def load_target(path: str) -> Any:
+    """Import ``package.module.Name`` (the ``_target_`` of a catalog entry)."""
+    module, _, name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        if type(exc).__name__ == "MissingDependencyError":
+            raise
+        raise CarpsError(f"cannot load '{path}' named in the catalog: {exc}") from exc
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path) as fh:
+        data = yaml.load(fh, Loader=loader) or {}
+    if not isinstance(data, dict):
+        raise CarpsError(f"catalog file {path} must hold a mapping")
+    return data
+
+
+@dataclass
+class OptimizerEntry:
+    """One optimizer variant from ``optimizers/<id>.yaml``."""
+
+    id: str
+    target: str
+    params: dict[str, Any] = field(default_factory=dict)
+    recommended_for: tuple[str, ...] = ()
+    description: str = ""
+    source: str = ""
+
+    @property
+    def family(self) -> str:
+        return self.id.split("/")[0]
+
+    def load_class(self) -> Any:
+        return load_target(self.target)
+
+
+@dataclass
+class BenchmarkEntry:
+    """One benchmark family from ``benchmarks/<family>.yaml``."""
+
+    family: str
+    target: str
+    params: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+
+    @cached_property
+    def benchmark(self) -> Any:
+        obj = load_target(self.target)(**self.params)
+        obj.family = self.family
+        return obj
+
+
+class Registry:
+    """Every optimizer variant, benchmark family and shipped subset that carps can see."""
+
+    def __init__(self, optimizer_dirs: Iterable[Path], benchmark_dirs: Iterable[Path], subset_dirs: Iterable[Path]) -> None:
+        self.optimizers: dict[str, OptimizerEntry] = {}
+        self.benchmarks: dict[str, BenchmarkEntry] = {}
+        self.subset_dirs = [Path(d) for d in subset_dirs]
+        for root in optimizer_dirs:
+            for path in sorted(Path(root).rglob("*.yaml")):
+                opt_id = path.relative_to(root).with_suffix("").as_posix()
+                data = _read_yaml(path)
+                self.optimizers[opt_id] = OptimizerEntry(
+                    id=opt_id,
+                    target=data["_target_"],
+                    params=dict(data.get("params") or {}),
+                    recommended_for=tuple(data.get("recommended_for") or ()),
+                    description=str(data.get("description", "")),
+                    source=str(path),
+                )
+        for root in benchmark_dirs:
+            for path in sorted(Path(root).glob("*.yaml")):
+                data = _read_yaml(path)
+                family = data.get("family", path.stem)
+                self.benchmarks[family] = BenchmarkEntry(
+                    family=family,
+                    target=data["_target_"],
+                    params=dict(data.get("params") or {}),
+                    resources=dict(data.get("resources") or {}),
+                    description=str(data.get("description", "")),
+                    source=str(path),
+                )
+
+    # tasks --------------------------------------------------------------------
+    @cached_property
+    def task_ids(self) -> list[str]:
+        ids: list[str] = []
+        for entry in self.benchmarks.values():
+            ids.extend(entry.benchmark.task_ids())
+        return ids
+
+    def match_tasks(self, pattern: str) -> list[str]:
+        """Task ids matching a glob (``blackbox/*``), an exact id, or a subset (``subset/blackbox/k20_dev``)."""
+        if pattern.startswith(SUBSET_PREFIX):
+            return self.subset_tasks(pattern)
+        if not any(ch in pattern for ch in "*?["):
+            if pattern in self._task_id_set:
+                return [pattern]
+            raise UnknownNameError(f"unknown task '{pattern}'{_hint(pattern, self.task_ids)}; list them with: carps list tasks")
+        found = fnmatch.filter(self.task_ids, pattern)
+        if not found:
+            raise UnknownNameError(f"no task matches '{pattern}'; list them with: carps list tasks (types: {', '.join(t.value for t in TaskType)})")
+        return found
+
+    @cached_property
+    def _task_id_set(self) -> set[str]:
+        return set(self.task_ids)
+
+    def get_task(self, task_id: str) -> Any:
+        parts = task_id.split("/")
+        if len(parts) < 3 or parts[1] not in self.benchmarks:
+            families = sorted(self.benchmarks)
+            raise UnknownNameError(f"unknown task '{task_id}': ids look like <type>/<family>/<name> with a family from {families}")
+        entry = self.benchmarks[parts[1]]
+        if task_id not in self._task_id_set:
+            raise UnknownNameError(f"unknown task '{task_id}'{_hint(task_id, self.task_ids)}; list them with: carps list tasks")
+        return entry.benchmark.get_task(task_id)
+
+    def family_of(self, task_id: str) -> BenchmarkEntry:
+        return self.benchmarks[task_id.split("/")[1]]
+
+    # subsets ------------------------------------------------------------------
+    def subset_names(self) -> list[str]:
+        names = []
+        for root in self.subset_dirs:
+            names.extend(SUBSET_PREFIX + p.relative_to(root).with_suffix("").as_posix() for p in sorted(root.rglob("k*.yaml")))
+        return names
+
+    def subset_tasks(self, pattern: str) -> list[str]:
+        names = fnmatch.filter(self.subset_names(), pattern)
+        if not names:
+            raise UnknownNameError(f"no subset matches '{pattern}'{_hint(pattern, self.subset_names())}; list them with: carps list tasks 'subset/*'")
+        ids: list[str] = []
+        for name in names:
+            rel = name[len(SUBSET_PREFIX):] + ".yaml"
+            path = next(root / rel for root in self.subset_dirs if (root / rel).exists())
+            ids.extend(t for t in _read_yaml(path).get("tasks", []) if t not in ids)
+        return ids
+
+    # optimizers ---------------------------------------------------------------
+    def optimizer(self, opt_id: str) -> OptimizerEntry:
+        try:
+            return self.optimizers[opt_id]
+        except KeyError:
+            raise UnknownNameError(f"unknown optimizer '{opt_id}'{_hint(opt_id, self.optimizers)}; list them with: carps list optimizers") from None
+
+    def resolve_optimizer(self, name: str, task_type: TaskType) -> str | None:
+        """The optimizer id to run for ``name`` on a task type, or None if it has nothing for that type.
+
+        An exact id is taken as is if it supports the type; a family name (``smac``) picks that family's
+        variant recommended for the type.
+        """
+        if name in self.optimizers:
+            caps = self.optimizers[name].load_class().capabilities
+            return name if task_type in caps.task_types else None
+        variants = [e for e in self.optimizers.values() if e.family == name]
+        if not variants:
+            self.optimizer(name)  # raises with a hint
+        for entry in variants:
+            if task_type.value in entry.recommended_for:
+                return entry.id
+        return None
+
+
+def _hint(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    return f" (did you mean: {', '.join(close)}?)" if close else ""
+
+
+def _plugin_dirs(group: str) -> list[Path]:
+    from importlib.metadata import entry_points
+
+    dirs = []
+    for ep in entry_points(group=group):
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must not break carps itself
+            raise CarpsError(f"plugin '{ep.name}' ({ep.value}) in group {group} failed to load: {exc}") from exc
+        path = Path(obj() if callable(obj) else obj)
+        if not path.is_dir():
+            raise CarpsError(f"plugin '{ep.name}' in group {group} points to {path}, which is not a folder of catalog YAML files")
+        dirs.append(path)
+    return dirs
+
+
+@lru_cache(maxsize=1)
+def get_registry() -> Registry:
+    """The registry of built-in and installed-plugin catalogs (built once per process)."""
+    return Registry(
+        optimizer_dirs=[builtin_catalog_dir("optimizers"), *_plugin_dirs("carps.optimizers")],
+        benchmark_dirs=[builtin_catalog_dir("benchmarks"), *_plugin_dirs("carps.benchmarks")],
+        subset_dirs=[builtin_catalog_dir("subsets")],
+    )

@@ -1,0 +1,75 @@
+"""Fast conversions between ConfigSpace and the plain dicts that trials carry.
+
+``dict(Configuration)`` costs ~0.1 ms in ConfigSpace 1.x; converting the sampled vectors column by
+column costs ~2 µs per configuration, which is what keeps random search and the run loop cheap.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    import numpy as np
+    from ConfigSpace import Configuration, ConfigurationSpace
+
+
+def seeded_copy(space: ConfigurationSpace, seed: int) -> ConfigurationSpace:
+    """A private copy of ``space`` whose sampler is seeded (the task's own space stays untouched)."""
+    mine = copy.deepcopy(space)
+    mine.seed(int(seed))
+    return mine
+
+
+def vectors_to_dicts(space: ConfigurationSpace, vectors: np.ndarray) -> list[dict[str, Any]]:
+    """Turn rows of ConfigSpace's vector form into value dicts; NaN (inactive) entries are left out."""
+    import numpy as np
+
+    names = list(space.keys())
+    columns = [space[name].to_value(vectors[:, i]).tolist() if len(vectors) else [] for i, name in enumerate(names)]
+    if not space.conditions:
+        return [dict(zip(names, row)) for row in zip(*columns)]
+    inactive = np.isnan(vectors)
+    return [
+        {name: value for name, value, off in zip(names, row, mask) if not off}
+        for row, mask in zip(zip(*columns), inactive.tolist())
+    ]
+
+
+def sample_dicts(space: ConfigurationSpace, n: int) -> list[dict[str, Any]]:
+    """Draw ``n`` configurations (conditions and forbiddens respected) with the space's own sampler."""
+    import numpy as np
+
+    configs = space.sample_configuration(n) if n > 1 else [space.sample_configuration()]
+    return vectors_to_dicts(space, np.array([c.get_array() for c in configs]))
+
+
+def to_configuration(space: ConfigurationSpace, config: dict[str, Any]) -> Configuration:
+    """A validated ConfigSpace Configuration; raises ValueError when ``config`` is outside the space."""
+    from ConfigSpace import Configuration
+
+    configuration = Configuration(space, values=config)
+    configuration.check_valid_configuration()
+    return configuration
+
+
+def in_space(space: ConfigurationSpace, config: dict[str, Any]) -> bool:
+    try:
+        to_configuration(space, config)
+    except Exception:
+        return False
+    return True
+
+
+def configuration_to_dict(configuration: Configuration) -> dict[str, Any]:
+    """A plain dict of Python values (no numpy scalars) for one Configuration."""
+    return vectors_to_dicts(configuration.config_space, configuration.get_array()[None, :])[0]
+
+
+def numeric_bounds(space: ConfigurationSpace, names: Sequence[str]) -> list[tuple[float, float]]:
+    return [(float(space[n].lower), float(space[n].upper)) for n in names]
+
+
+def is_finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -1,0 +1,84 @@
+"""A task: one optimization problem with its search space, objectives, fidelity and budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from carps.core.types import Budget, Fidelity, Objective, Result, TaskType, as_result
+
+if TYPE_CHECKING:
+    from ConfigSpace import ConfigurationSpace
+
+ObjectiveFunction = Callable[[dict[str, Any], "float | None", "int | None"], Any]
+BatchObjectiveFunction = Callable[[Sequence[dict[str, Any]], Sequence["float | None"], "int | None"], Sequence[Any]]
+
+
+@dataclass(eq=False)
+class Task:
+    """One optimization problem.
+
+    ``function(config, fidelity, seed)`` returns the objective values in the task's own units
+    (a float, a sequence, or a :class:`Result`). Families with a vectorized model may also give
+    ``batch_function`` so several configurations are evaluated at once.
+
+    >>> from ConfigSpace import ConfigurationSpace
+    >>> task = Task(
+    ...     id="blackbox/toy/sphere",
+    ...     type=TaskType.BLACKBOX,
+    ...     space=ConfigurationSpace({"x": (-1.0, 1.0)}),
+    ...     objectives=(Objective("y"),),
+    ...     function=lambda config, fidelity, seed: config["x"] ** 2,
+    ... )
+    >>> task.evaluate({"x": 0.5}).objectives
+    (0.25,)
+    """
+
+    id: str
+    type: TaskType
+    space: ConfigurationSpace
+    objectives: tuple[Objective, ...]
+    function: ObjectiveFunction
+    fidelity: Fidelity | None = None
+    budget: Budget = field(default_factory=lambda: Budget(n_trials=100))
+    batch_function: BatchObjectiveFunction | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.type = TaskType(self.type)
+        self.objectives = tuple(self.objectives)
+        if self.type.multi_fidelity != (self.fidelity is not None):
+            raise ValueError(f"task {self.id}: type {self.type.value} {'needs' if self.type.multi_fidelity else 'must not have'} a fidelity")
+        if self.type.multi_objective != (len(self.objectives) > 1):
+            raise ValueError(f"task {self.id}: type {self.type.value} does not fit {len(self.objectives)} objective(s)")
+
+    @property
+    def family(self) -> str:
+        """The benchmark family, the middle part of ``<type>/<family>/<name>``."""
+        return self.id.split("/")[1]
+
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.objectives)
+
+    def evaluate(self, config: dict[str, Any], fidelity: float | None = None, seed: int | None = None) -> Result:
+        """Evaluate one configuration (at ``fidelity`` for multi-fidelity tasks; full fidelity if None)."""
+        if self.fidelity is not None and fidelity is None:
+            fidelity = self.fidelity.high
+        return as_result(self.function(config, fidelity, seed), len(self.objectives))
+
+    def evaluate_batch(
+        self,
+        configs: Sequence[dict[str, Any]],
+        fidelities: Sequence[float | None] | None = None,
+        seed: int | None = None,
+    ) -> list[Result]:
+        """Evaluate several configurations; vectorized when the family provides a batch function."""
+        if fidelities is None:
+            fidelities = [None] * len(configs)
+        if self.fidelity is not None:
+            fidelities = [self.fidelity.high if f is None else f for f in fidelities]
+        if self.batch_function is None:
+            return [self.evaluate(c, f, seed) for c, f in zip(configs, fidelities)]
+        n = len(self.objectives)
+        return [as_result(raw, n) for raw in self.batch_function(configs, fidelities, seed)]
