@@ -145,7 +145,8 @@ class Registry:
     def _task_id_set(self) -> set[str]:
         return set(self.task_ids)
 
-    def get_task(self, task_id: str) -> Any:
+    def get_task(self, task_id: str, **options: Any) -> Any:
+        """Build a task; ``options`` (from ``task.<name>=value`` overrides) go to the family's ``get_task``."""
         parts = task_id.split("/")
         if len(parts) < 3 or parts[1] not in self.benchmarks:
             families = sorted(self.benchmarks)
@@ -153,7 +154,7 @@ class Registry:
         entry = self.benchmarks[parts[1]]
         if task_id not in self._task_id_set:
             raise UnknownNameError(f"unknown task '{task_id}'{_hint(task_id, self.task_ids)}; list them with: carps list tasks")
-        return entry.benchmark.get_task(task_id)
+        return entry.benchmark.get_task(task_id, **options) if options else entry.benchmark.get_task(task_id)
 
     def family_of(self, task_id: str) -> BenchmarkEntry:
         return self.benchmarks[task_id.split("/")[1]]

@@ -1,0 +1,1 @@
+"""Analysis: experiment results -> tidy tables -> normalization, ranks, curves, reports."""

@@ -1,0 +1,80 @@
+"""``carps list tasks [GLOB]`` and ``carps list optimizers``."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from carps.cli.options import wants_help
+from carps.cli.overrides import OverrideError
+from carps.core.registry import get_registry
+
+HELP = """usage: carps list tasks [GLOB]     task counts per type and family; ids when GLOB is given
+       carps list optimizers       every optimizer variant with what it supports
+       carps list benchmarks       every benchmark family with its task count"""
+
+
+def main(args: list[str]) -> int:
+    if wants_help(args, HELP) or not args:
+        if not args:
+            print(HELP)
+        return 0
+    what, rest = args[0], args[1:]
+    if what == "tasks":
+        return list_tasks(rest[0] if rest else None)
+    if what == "optimizers":
+        return list_optimizers()
+    if what == "benchmarks":
+        return list_benchmarks()
+    raise OverrideError(f"cannot list '{what}': choose tasks, optimizers or benchmarks")
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def list_tasks(pattern: str | None) -> int:
+    registry = get_registry()
+    ids = registry.match_tasks(pattern) if pattern else registry.task_ids
+    if pattern:
+        print("\n".join(ids))
+        print()
+    by_type = Counter(t.split("/")[0] for t in ids)
+    by_family = Counter(tuple(t.split("/")[:2]) for t in ids)
+    rows = [[ttype, family, str(n)] for (ttype, family), n in sorted(by_family.items())]
+    print(_table(rows, ["type", "family", "tasks"]))
+    print()
+    print("  ".join(f"{t}: {n}" for t, n in sorted(by_type.items())) + f"  | total: {len(ids)}")
+    if not pattern:
+        subsets = registry.subset_names()
+        if subsets:
+            print(f"subsets: {len(subsets)} (carps list tasks 'subset/*')")
+    return 0
+
+
+def list_optimizers() -> int:
+    registry = get_registry()
+    rows = []
+    for entry in sorted(registry.optimizers.values(), key=lambda e: e.id):
+        try:
+            caps = entry.load_class().capabilities
+            types = ",".join(sorted(t.value for t in caps.task_types))
+            cond, cat = ("yes" if caps.conditional else "no"), ("yes" if caps.categorical else "no")
+        except Exception as exc:  # a catalog entry whose adapter cannot load is still listed
+            types, cond, cat = f"unavailable: {str(exc).splitlines()[0][:60]}", "-", "-"
+        rows.append([entry.id, types, cond, cat, ",".join(entry.recommended_for) or "-", entry.description])
+    print(_table(rows, ["optimizer", "task types", "conditional", "categorical", "family default for", "description"]))
+    print(f"\n{len(rows)} optimizer variants in {len({e.family for e in registry.optimizers.values()})} families")
+    return 0
+
+
+def list_benchmarks() -> int:
+    registry = get_registry()
+    rows = []
+    for family, entry in sorted(registry.benchmarks.items()):
+        ids = entry.benchmark.task_ids()
+        types = Counter(t.split("/")[0] for t in ids)
+        rows.append([family, str(len(ids)), ", ".join(f"{t}:{n}" for t, n in sorted(types.items())), entry.description])
+    print(_table(rows, ["family", "tasks", "types", "description"]))
+    return 0

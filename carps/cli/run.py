@@ -1,0 +1,87 @@
+"""``carps run``: expand optimizers x tasks x seeds into runs and execute the missing ones."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from carps.cli.options import results_dir, wants_help
+from carps.cli.overrides import OverrideError, parse_overrides
+from carps.core.errors import CarpsError
+
+HELP = """usage: carps run optimizer=NAME[,NAME...] task=GLOB[,GLOB...] [key=value ...]
+
+keys:
+  optimizer=      optimizer ids or families (carps list optimizers); a family such as 'smac' runs its
+                  variant recommended for each task's type
+  task=           task ids, globs ('blackbox/bbob/*_d5_*') or subsets ('subset/blackbox/k10_dev')
+  seed=1          seeds, e.g. seed=1,2,3
+  n_trials=       budget in full-fidelity evaluations (default: each task's own budget)
+  wall_time=      seconds per run before it stops (default: none)
+  trial_timeout=  seconds per trial; slower trials are recorded as 'timeout' (default: none)
+  experiment=default   results go to <results_dir>/<experiment>
+  results_dir=results  (or $CARPS_RESULTS_DIR)
+  n_jobs=1        parallel runs in a local process pool
+  launcher=local  'local' or 'ray' (see docs/scaling.md)
+  optimizer.<name>=value   override an optimizer parameter; task.<name>=value a task option
+  quiet=false     no progress line
+flags:
+  --resume        accepted for clarity: a rerun of the same command always runs only what is missing
+"""
+
+KEYS = ["optimizer", "task", "seed", "n_trials", "wall_time", "trial_timeout", "experiment", "results_dir", "n_jobs", "launcher", "quiet", "ray_address", "max_retries", "batch_size"]
+PREFIXES = ["optimizer", "task", "resources"]
+
+
+def main(args: list[str]) -> int:
+    if wants_help(args, HELP):
+        return 0
+    o = parse_overrides(args, allowed=KEYS, allowed_prefixes=PREFIXES, flags=["resume"])
+    if o.positional:
+        raise OverrideError(f"unexpected argument '{o.positional[0]}': write key=value, e.g. optimizer=random task='blackbox/*'")
+    optimizers = [str(v) for v in o.list("optimizer")]
+    tasks = [str(v) for v in o.list("task")]
+    if not optimizers or not tasks:
+        raise OverrideError("give at least optimizer=... and task=...; e.g. carps run optimizer=random task=blackbox/bbob/f01_d2_i1")
+    seeds = o.ints("seed", [1])
+    n_jobs = int(o.number("n_jobs", 1) or 1)
+    launcher = str(o.get("launcher", "local"))
+    if launcher not in ("local", "ray"):
+        raise OverrideError(f"launcher must be 'local' or 'ray', got '{launcher}'")
+
+    from carps.launch.plan import make_plan
+    from carps.launch.progress import RunProgress
+
+    plan = make_plan(
+        optimizers,
+        tasks,
+        seeds,
+        n_trials=o.number("n_trials"),
+        wall_time=o.number("wall_time"),
+        trial_timeout=o.number("trial_timeout"),
+        optimizer_params=o.prefixed("optimizer"),
+        task_params=o.prefixed("task"),
+    )
+    experiment = str(o.get("experiment", "default"))
+    exp_dir = results_dir(o) / experiment
+    exp_dir.mkdir(parents=True, exist_ok=True)
+    with open(exp_dir / "commands.jsonl", "a") as fh:
+        fh.write(json.dumps({"time": time.time(), "argv": ["carps", "run", *args], "n_runs": len(plan.runs)}) + "\n")
+    if plan.skipped:
+        print(plan.skipped_summary(), file=sys.stderr)
+    quiet = bool(o.get("quiet", False))
+    print(f"experiment '{experiment}': {len(plan.runs)} runs -> {exp_dir}", file=sys.stderr)
+    progress = RunProgress(len(plan.runs), enabled=not quiet)
+    if launcher == "ray":
+        try:
+            from carps.launch.ray_launcher import launch_ray
+        except ImportError as exc:
+            raise CarpsError(f"the ray launcher is not available: {exc}") from exc
+        launch_ray(plan.runs, exp_dir, progress=progress, overrides=o)
+    else:
+        from carps.launch.local import launch_local
+
+        launch_local(plan.runs, exp_dir, n_jobs=n_jobs, progress=progress)
+    print(progress.summary(), file=sys.stderr)
+    return 1 if progress.counts["failed"] else 0

@@ -1,0 +1,186 @@
+"""Execute one run: build task and optimizer, resume from what is on disk, run the loop, record it.
+
+Every launcher calls these functions: the local launcher writes in the worker (:func:`run_to_folder`),
+remote launchers run in memory on the worker (:func:`run_in_memory`) and write on the driver
+(:func:`write_run`), so workers need no shared filesystem.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+import traceback
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from carps import __version__
+from carps.core.errors import CarpsError
+from carps.core.loop import ReplayMismatch, RunSummary, run_trials
+from carps.core.records import SCHEMA_VERSION, MemorySink, RunFolder, TrialSink
+from carps.core.registry import get_registry
+from carps.core.task import Task
+from carps.core.types import Budget
+from carps.launch.plan import RunSpec
+
+DONE, FAILED, RUNNING, SKIPPED = "done", "failed", "running", "skipped"
+_VERSIONED = ("numpy", "ConfigSpace", "scipy", "pandas", "ioh", "optuna", "smac", "torch", "onnxruntime", "pymoo", "scikit-learn", "nevergrad", "dehb", "ray")
+
+
+@dataclass
+class RunOutcome:
+    """What a launcher reports back for one run."""
+
+    spec: RunSpec
+    status: str
+    n_trials: int = 0
+    n_failed_trials: int = 0
+    wall_time: float = 0.0
+    error: str | None = None
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version(), "carps": __version__}
+    for name in _VERSIONED:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def task_description(task: Task) -> dict[str, Any]:
+    fid = task.fidelity
+    return {
+        "id": task.id,
+        "type": task.type.value,
+        "family": task.family,
+        "objectives": [{"name": o.name, "minimize": o.minimize, "lower": o.lower, "upper": o.upper} for o in task.objectives],
+        "fidelity": None if fid is None else {"name": fid.name, "low": fid.low, "high": fid.high, "log": fid.log},
+        "budget": {"n_trials": task.budget.n_trials, "wall_time": task.budget.wall_time},
+    }
+
+
+def _run_record(spec: RunSpec, status: str, **extra: Any) -> dict[str, Any]:
+    return {"schema": SCHEMA_VERSION, "status": status, "run": spec.as_dict(), "versions": package_versions(), **extra}
+
+
+def _prepare(spec: RunSpec) -> tuple[Task, Any, Budget, dict[str, Any]]:
+    registry = get_registry()
+    task = registry.get_task(spec.task, **dict(spec.task_params))
+    entry = registry.optimizer(spec.optimizer)
+    params = {**entry.params, **dict(spec.optimizer_params)}
+    budget = Budget(
+        n_trials=spec.n_trials if spec.n_trials is not None else task.budget.n_trials,
+        wall_time=spec.wall_time if spec.wall_time is not None else task.budget.wall_time,
+    )
+    cls = entry.load_class()
+    cls.check_supports(task)
+    return task, cls, budget, params
+
+
+def _execute(spec: RunSpec, sink: TrialSink, replay: list[dict[str, Any]], on_mismatch: Any = None) -> tuple[dict[str, Any], RunSummary | None]:
+    started = time.time()
+    try:
+        task, cls, budget, params = _prepare(spec)
+        optimizer = cls.for_task(task, seed=spec.seed, budget=budget, **params)
+        try:
+            summary = run_trials(task, optimizer, sink, budget, spec.trial_timeout, replay)
+        except ReplayMismatch:
+            if on_mismatch is None:
+                raise
+            on_mismatch()
+            optimizer = cls.for_task(task, seed=spec.seed, budget=budget, **params)
+            summary = run_trials(task, optimizer, sink, budget, spec.trial_timeout, ())
+    except Exception as exc:  # the run fails, the experiment goes on
+        error = str(exc) if isinstance(exc, CarpsError) else f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        return _run_record(spec, FAILED, error=error, timings={"started_at": started, "finished_at": time.time()}), None
+    finished = time.time()
+    record = _run_record(
+        spec,
+        DONE,
+        task=task_description(task),
+        optimizer={"id": spec.optimizer, "target": get_registry().optimizer(spec.optimizer).target, "params": params},
+        budget={"n_trials": budget.n_trials, "wall_time": budget.wall_time},
+        summary={
+            "n_trials": summary.n_trials,
+            "n_failed": summary.n_failed,
+            "budget_used": summary.budget_used,
+            "stop_reason": summary.stop_reason,
+            "replayed": summary.replayed,
+        },
+        timings={
+            "started_at": started,
+            "finished_at": finished,
+            "wall_time": summary.wall_time,
+            "optimizer_time": summary.optimizer_time,
+            "objective_time": summary.objective_time,
+            "overhead_time": summary.overhead_time,
+        },
+        incumbent=summary.incumbent,
+    )
+    return record, summary
+
+
+def _outcome(spec: RunSpec, record: dict[str, Any]) -> RunOutcome:
+    summary = record.get("summary", {})
+    return RunOutcome(
+        spec=spec,
+        status=record["status"],
+        n_trials=summary.get("n_trials", 0),
+        n_failed_trials=summary.get("n_failed", 0),
+        wall_time=record.get("timings", {}).get("wall_time", 0.0),
+        error=record.get("error"),
+    )
+
+
+def run_to_folder(spec: RunSpec, experiment_dir: str | Path) -> RunOutcome:
+    """Run ``spec`` writing straight to its folder; a finished run is skipped, a partial one resumed.
+
+    Trials already in ``trials.jsonl`` are replayed into the optimizer instead of re-evaluated, so
+    a run killed at any moment continues without losing or duplicating a trial.
+    """
+    folder = RunFolder(spec.folder(Path(experiment_dir)))
+    if folder.status() == DONE:
+        return RunOutcome(spec, SKIPPED)
+    replay = folder.repair_trials()
+    folder.write_run(_run_record(spec, RUNNING, timings={"started_at": time.time()}))
+
+    def start_over() -> None:
+        # the optimizer did not reproduce the logged trials (e.g. it is not deterministic): keep the
+        # old trials beside the new ones rather than delete results
+        folder.close()
+        folder.reset_trials(keep_as=f"trials.abandoned.{int(time.time())}.jsonl")
+
+    try:
+        record, _ = _execute(spec, folder, replay, on_mismatch=start_over)
+    finally:
+        folder.close()
+    folder.write_run(record)
+    return _outcome(spec, record)
+
+
+def run_in_memory(spec: RunSpec) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run ``spec`` without touching disk; returns ``(run record, trial records)`` for the driver to write."""
+    sink = MemorySink()
+    record, _ = _execute(spec, sink, [])
+    return record, sink.records
+
+
+def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any], trials: list[dict[str, Any]]) -> RunOutcome:
+    """Driver side of a remote run: write trials, then ``run.json`` (its status marks the run complete)."""
+    folder = RunFolder(spec.folder(Path(experiment_dir)))
+    if folder.status() == DONE:  # a retried duplicate must never be written twice
+        return RunOutcome(spec, SKIPPED)
+    folder.write_all(trials)
+    folder.write_run(record)
+    return _outcome(spec, record)
+
+
+def run_status(spec: RunSpec, experiment_dir: str | Path) -> str | None:
+    """``done``, ``failed``, ``running`` (started, not finished) or None (never started)."""
+    return RunFolder(spec.folder(Path(experiment_dir))).status()
