@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from carps.core.optimizer import Optimizer
+from carps.core.optimizer import Optimizer, StopRun
 from carps.core.records import TrialSink
 from carps.core.task import Task
 from carps.core.timeout import TrialDeadline, TrialTimeout
@@ -91,7 +91,12 @@ def run_trials(
             if used >= budget.n_trials - _BUDGET_EPS:
                 break
             t0 = perf()
-            info = optimizer.ask()
+            try:
+                info = optimizer.ask()
+            except StopRun:  # the optimizer has nothing left to evaluate
+                summary.optimizer_time += perf() - t0
+                summary.stop_reason = "optimizer_done"
+                break
             t1 = perf()
             cost = 1.0 if fidelity is None else fidelity.cost(info.fidelity if info.fidelity is not None else fidelity.high)
             if used + cost > budget.n_trials + _BUDGET_EPS:

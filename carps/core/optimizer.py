@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from carps.core.task import Task
 
 
+class StopRun(Exception):
+    """Raised by ``_ask`` when the optimizer has nothing left to evaluate.
+
+    The run loop ends the run there with ``stop_reason = "optimizer_done"``, whatever budget is left:
+    a fixed baseline that spends one trial, or a grid that is exhausted, stops instead of repeating.
+    """
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What an optimizer can handle; checked before a run starts."""

@@ -10,6 +10,11 @@ from carps.core.types import Budget, Fidelity, Objective, Result, TaskType, as_r
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace
 
+ALGORITHM_KEY = "algorithm"
+"""Reserved config key of named algorithms: a trial whose config is ``{ALGORITHM_KEY: name, **options}``
+asks a task to run one of its ``algorithms`` (e.g. a learning-rate-free trainer at its documented
+defaults) instead of a configuration from its search space. Only tasks that list ``algorithms`` accept it."""
+
 ObjectiveFunction = Callable[[dict[str, Any], "float | None", "int | None"], Any]
 BatchObjectiveFunction = Callable[[Sequence[dict[str, Any]], Sequence["float | None"], "int | None"], Sequence[Any]]
 
@@ -43,8 +48,12 @@ class Task:
     budget: Budget = field(default_factory=lambda: Budget(n_trials=100))
     batch_function: BatchObjectiveFunction | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    algorithms: tuple[str, ...] = ()  # named algorithms the function also runs; see ALGORITHM_KEY
 
     def __post_init__(self) -> None:
+        self.algorithms = tuple(self.algorithms)
+        if self.algorithms and ALGORITHM_KEY in self.space:
+            raise ValueError(f"task {self.id}: a task with named algorithms cannot have a hyperparameter called '{ALGORITHM_KEY}'")
         self.type = TaskType(self.type)
         self.objectives = tuple(self.objectives)
         if self.type.multi_fidelity != (self.fidelity is not None):
