@@ -133,7 +133,8 @@ def run_trials(
                 "config": info.config,
                 "fidelity": info.fidelity,
                 "seed": info.seed,
-                "objectives": dict(zip(names, values)) if values is not None else None,
+                # non-finite values become null: standard JSON, and the error text keeps what was returned
+                "objectives": None if values is None else dict(zip(names, values if ok else [v if math.isfinite(v) else None for v in values])),
                 "status": status.value,
                 "error": error,
                 "budget_used": used,
