@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
+from carps.benchmarks.budget import default_trials
+from carps.benchmarks.config_check import ConfigCheck
 from carps.core.benchmark import BenchmarkFamily
 from carps.core.errors import UnknownNameError, require
 from carps.core.task import Task
@@ -19,8 +21,8 @@ _ID = re.compile(r"^blackbox/bbob/f(\d+)_d(\d+)_i(\d+)$")
 
 
 def bbob_budget(dimension: int) -> int:
-    """Default number of trials: grows with the dimension, as HPO benchmark catalogs do."""
-    return 20 * dimension + 50
+    """Default number of trials: the catalog-wide rule ``20 + 40 * sqrt(d)`` (see :mod:`carps.benchmarks.budget`)."""
+    return default_trials(dimension)
 
 
 class BBOB(BenchmarkFamily):
@@ -50,15 +52,20 @@ def make_bbob_task(fid: int, dim: int, iid: int) -> Task:
     problem = ioh.get_problem(fid, instance=iid, dimension=dim, problem_class=ioh.ProblemClass.BBOB)
     names = [f"x{j}" for j in range(dim)]
     space = ConfigurationSpace({n: Float(n, (-5.0, 5.0)) for n in names})
+    task_id = f"blackbox/bbob/f{fid:02d}_d{dim}_i{iid}"
+    check = ConfigCheck(space, task_id)
 
     def function(config: dict[str, Any], fidelity: float | None, seed: int | None) -> float:
+        check(config)
         return problem([config[n] for n in names])
 
     def batch_function(configs: Sequence[dict[str, Any]], fidelities: Any, seed: int | None) -> list[float]:
+        for config in configs:
+            check(config)
         return list(problem([[c[n] for n in names] for c in configs]))
 
     return Task(
-        id=f"blackbox/bbob/f{fid:02d}_d{dim}_i{iid}",
+        id=task_id,
         type=TaskType.BLACKBOX,
         space=space,
         objectives=(Objective("y", minimize=True, lower=float(problem.optimum.y)),),
