@@ -1,7 +1,7 @@
 """The ask/tell protocol every optimizer adapter implements.
 
 Adapters subclass :class:`Optimizer` and implement ``_setup`` (their parameters), ``_ask`` and ``_tell``; the public ``ask``/``tell``
-number the trials and keep the history that ``incumbent`` reads. Adapters never loop and never log:
+number the trials and keep the incumbent up to date. Adapters never loop and never log:
 the run loop in :mod:`carps.core.loop` does that, once, for all of them.
 """
 
@@ -80,7 +80,10 @@ class Optimizer(ABC):
         self.fidelity = fidelity
         self.seed = int(seed)
         self.budget = budget or Budget(n_trials=100)
-        self.history: list[tuple[TrialInfo, TrialValue]] = []
+        self.n_told = 0
+        # the incumbent is kept incrementally, so memory stays flat however many trials a run has
+        self._front: list[tuple[TrialInfo, TrialValue]] = []
+        self._top_fidelity = float("-inf")
         self._n_asked = 0
         self._setup(**params)
 
@@ -120,7 +123,8 @@ class Optimizer(ABC):
 
     def tell(self, info: TrialInfo, value: TrialValue) -> None:
         """Report the outcome of a trial that ``ask`` returned."""
-        self.history.append((info, value))
+        self.n_told += 1
+        self._track_incumbent(info, value)
         self._tell(info, value)
 
     def incumbent(self) -> list[tuple[TrialInfo, TrialValue]]:
@@ -128,19 +132,26 @@ class Optimizer(ABC):
 
         On multi-fidelity tasks only trials at the highest fidelity seen are compared.
         """
-        done = [(i, v) for i, v in self.history if v.ok and v.costs is not None]
-        if self.fidelity is not None and done:
-            top = max(i.fidelity or self.fidelity.high for i, _ in done)
-            done = [(i, v) for i, v in done if (i.fidelity or self.fidelity.high) >= top]
-        if not done:
-            return []
-        if len(self.objectives) == 1:
-            return [min(done, key=lambda iv: iv[1].costs[0])]  # type: ignore[index]
-        front = []
-        for i, v in done:
-            if not any(_dominates(w.costs, v.costs) for _, w in done):  # type: ignore[arg-type]
-                front.append((i, v))
-        return front
+        return list(self._front)
+
+    def _track_incumbent(self, info: TrialInfo, value: TrialValue) -> None:
+        if not value.ok or value.costs is None:
+            return
+        if self.fidelity is not None:
+            level = self.fidelity.high if info.fidelity is None else info.fidelity
+            if level < self._top_fidelity:
+                return
+            if level > self._top_fidelity:
+                self._top_fidelity = level
+                self._front = []
+        costs = value.costs
+        if len(costs) == 1:
+            if not self._front or costs[0] < self._front[0][1].costs[0]:  # type: ignore[index]
+                self._front = [(info, value)]
+            return
+        if any(_dominates(v.costs, costs) or v.costs == costs for _, v in self._front):  # type: ignore[arg-type]
+            return
+        self._front = [(i, v) for i, v in self._front if not _dominates(costs, v.costs)] + [(info, value)]  # type: ignore[arg-type]
 
     @abstractmethod
     def _ask(self) -> TrialInfo: ...

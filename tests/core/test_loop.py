@@ -92,9 +92,13 @@ def test_crash_nan_and_timeout_are_failed_trials_and_the_run_goes_on():
             time.sleep(5)
         return 1.0
 
+    class Recording(RandomSearch):
+        def _tell(self, info, value):
+            self.told = [*getattr(self, "told", []), value]
+
     task = sphere_task(function=flaky)
     sink = MemorySink()
-    opt = RandomSearch.for_task(task, seed=0)
+    opt = Recording.for_task(task, seed=0)
     t0 = time.perf_counter()
     summary = run_trials(task, opt, sink, Budget(n_trials=8), trial_timeout=0.2)
     assert time.perf_counter() - t0 < 3
@@ -104,9 +108,9 @@ def test_crash_nan_and_timeout_are_failed_trials_and_the_run_goes_on():
     assert "non-finite" in sink.records[1]["error"]
     assert sink.records[2]["objectives"] is None and sink.records[1]["objectives"] == {"y": None}
     assert summary.n_failed == 6
-    told = [v.status for _, v in opt.history]
+    told = [v.status for v in opt.told]
     assert told == [TrialStatus.CRASHED, TrialStatus.INVALID, TrialStatus.TIMEOUT, TrialStatus.OK] * 2
-    assert all(v.costs is None for _, v in opt.history if not v.ok)
+    assert all(v.costs is None for v in opt.told if not v.ok)
 
 
 def test_timeout_outside_the_main_thread_still_returns():
@@ -172,3 +176,24 @@ def test_incumbent_is_the_best_ok_trial():
     summary = run_trials(task, opt, sink, Budget(n_trials=30))
     best = min(r["objectives"]["y"] for r in sink.records)
     assert summary.incumbent[0]["costs"][0] == best
+
+
+def test_multi_objective_incumbent_is_the_pareto_front():
+    from ConfigSpace import ConfigurationSpace
+
+    from carps.core.types import Objective
+
+    opt = RandomSearch(ConfigurationSpace({"x": (0.0, 1.0)}), (Objective("a"), Objective("b")), seed=0)
+    points = [(1.0, 5.0), (2.0, 2.0), (3.0, 3.0), (5.0, 1.0), (2.0, 2.0), (0.5, 6.0)]
+    for p in points:
+        opt.tell(opt.ask(), TrialValue(costs=p))
+    assert sorted(v.costs for _, v in opt.incumbent()) == [(0.5, 6.0), (1.0, 5.0), (2.0, 2.0), (5.0, 1.0)]
+
+
+def test_multi_fidelity_incumbent_only_compares_the_top_fidelity():
+    task = mf_task()
+    opt = FixedFidelity.for_task(task, seed=0)
+    opt.tell(TrialInfo({"x": 0.1}, fidelity=3), TrialValue(costs=(0.1,)))
+    opt.tell(TrialInfo({"x": 0.2}, fidelity=9), TrialValue(costs=(0.5,)))
+    opt.tell(TrialInfo({"x": 0.3}, fidelity=3), TrialValue(costs=(0.01,)))
+    assert [i.config["x"] for i, _ in opt.incumbent()] == [0.2]

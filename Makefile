@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` (main job) and `make test` (test suite).
+# Both set up everything they need on a fresh machine: a virtual environment in .venv with carps
+# and its extras installed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.carps-installed
+# the small default benchmark of `make run`
+EXPERIMENT ?= default
+DEFAULT_RUN ?= optimizer=random,optuna/tpe,smac task='blackbox/bbob/f*_d2_i1' seed=1,2 n_trials=30 n_jobs=2
+
+.PHONY: run test bench install browser clean docs
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# the CPU build of torch first, so no extra pulls a multi-GB CUDA build
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[all,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# headless Chromium for the HTML report's browser test (Debian package; needs root)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	  else echo "chromium is missing and this is not root: the browser test will be skipped"; fi; }
+
+run: $(STAMP)
+	$(BIN)/carps run $(DEFAULT_RUN) experiment=$(EXPERIMENT)
+	$(BIN)/carps report experiment=$(EXPERIMENT)
+
+test: $(STAMP) browser
+	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
+
+bench: $(STAMP)
+	@for script in tests/perf/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) results build dist *.egg-info
