@@ -1,4 +1,4 @@
-"""Turn an experiment's run folders into tidy tables (and Parquet files).
+"""Load step: an experiment's run folders -> two tidy tables (and Parquet files).
 
 ``trials`` has one row per trial::
 
@@ -6,22 +6,41 @@
     budget_used, budget_fraction, wall_time, started_at, cost_0, cost_1, ...
 
 ``cost_i`` is objective ``i`` in minimization form (maximized objectives negated), NaN when the
-trial failed. ``runs`` has one row per run with its status, timings and the task's objective
-specification (names, directions, known bounds) that normalization needs.
+trial failed. ``budget_fraction`` is ``budget_used`` over the run's budget (``n_trials``, counted
+in full-fidelity evaluations), so it runs from ~0 to 1 on every task type. ``runs`` has one row per
+run with its status, timings and the task's objective specification (names, directions, known
+bounds) that normalization needs.
+
+Reading is fast and exact: all ``trials.jsonl`` files of an experiment are read in a thread pool,
+joined into large buffers and parsed by Arrow's multi-threaded JSON reader with an explicit schema
+(the ``config`` of each trial is skipped). Whenever Arrow cannot take a buffer the plain ``json``
+reader of :mod:`carps.core.records` takes over, so the result never depends on the fast path.
+
+>>> import tempfile
+>>> from carps.analysis.gather import gather
+>>> gather(tempfile.mkdtemp())  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+carps.core.errors.CarpsError: experiment folder ... holds no runs yet
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from carps.core.errors import CarpsError
-from carps.core.records import RUN_FILE, read_trials
+from carps.core.records import RUN_FILE, TRIALS_FILE, read_trials
 
 TRIALS_PARQUET = "trials.parquet"
 RUNS_PARQUET = "runs.parquet"
+CATEGORIES = ("experiment", "task_id", "task_type", "family", "optimizer", "status")
+MULTI_OBJECTIVE_TYPES = ("multiobjective", "momf")
+_CHUNK_BYTES = 64 << 20  # Arrow parses buffers of this size; bounds the memory held as raw text
 
 
 def experiment_dir(experiment: str, results_dir: str | Path = "results") -> Path:
@@ -34,83 +53,187 @@ def experiment_dir(experiment: str, results_dir: str | Path = "results") -> Path
 
 
 def iter_run_files(exp_dir: Path) -> Iterable[Path]:
+    """Every ``run.json`` below ``exp_dir``, in a stable (sorted) order."""
     for root, dirs, files in os.walk(exp_dir):
         dirs.sort()
         if RUN_FILE in files:
             yield Path(root) / RUN_FILE
 
 
-def gather(exp_dir: str | Path, experiment: str | None = None) -> tuple[Any, Any]:
-    """Read every run of an experiment folder into ``(trials, runs)`` pandas DataFrames."""
+def _read_run(run_file: Path) -> tuple[dict[str, Any], bytes]:
+    run = json.loads(run_file.read_bytes())
+    try:
+        data = (run_file.parent / TRIALS_FILE).read_bytes()
+    except FileNotFoundError:
+        data = b""
+    data = data[: data.rfind(b"\n") + 1]  # a torn last line (killed mid-write) is not a trial
+    if b"\n\n" in data or data.startswith(b"\n") or b"\r" in data:
+        data = b"".join(line + b"\n" for line in data.splitlines() if line.strip())
+    return run, data
+
+
+def _run_row(run: dict[str, Any], experiment: str) -> dict[str, Any]:
+    spec = run["run"]
+    task = run.get("task") or {}
+    ttype, family = spec["task"].split("/")[:2]
+    budget = (run.get("budget") or {}).get("n_trials") or spec.get("n_trials") or (task.get("budget") or {}).get("n_trials")
+    summary = run.get("summary") or {}
+    timings = run.get("timings") or {}
+    return {
+        "experiment": experiment,
+        "task_id": spec["task"],
+        "task_type": ttype,
+        "family": family,
+        "optimizer": spec["optimizer"],
+        "seed": int(spec["seed"]),
+        "status": run["status"],
+        "n_trials": summary.get("n_trials", 0),
+        "budget": float(budget) if budget is not None else float("nan"),
+        "budget_used": summary.get("budget_used"),
+        "stop_reason": summary.get("stop_reason"),
+        "objectives": json.dumps(task.get("objectives") or []),
+        "fidelity": json.dumps(task.get("fidelity")),
+        "wall_time": timings.get("wall_time"),
+        "optimizer_time": timings.get("optimizer_time"),
+        "overhead_time": timings.get("overhead_time"),
+        "error": run.get("error"),
+    }
+
+
+def _parse_arrow(buffers: list[bytes], names: list[str]) -> Any:
+    """Parse JSON-lines buffers with Arrow; None if Arrow refuses (the caller falls back to ``json``)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.json as paj
+
+    schema = pa.schema(
+        [
+            ("trial", pa.int64()),
+            ("fidelity", pa.float64()),
+            ("status", pa.string()),
+            ("budget_used", pa.float64()),
+            ("started_at", pa.float64()),
+            ("wall_time", pa.float64()),
+            ("objectives", pa.struct([(n, pa.float64()) for n in names])),
+        ]
+    )
+    parse = paj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    tables = []
+    for buf in buffers:
+        if b"NaN" in buf or b"Infinity" in buf:
+            # Python writes non-finite objectives of invalid trials as bare NaN/Infinity, which is not
+            # JSON. Such trials get NaN costs anyway, and the other fields read here are never
+            # non-finite, so turning the tokens into null changes nothing that is read.
+            buf = buf.replace(b":NaN", b":null").replace(b":-Infinity", b":null").replace(b":Infinity", b":null")
+        try:
+            tables.append(paj.read_json(io.BytesIO(buf), read_options=paj.ReadOptions(block_size=8 << 20), parse_options=parse))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def _parse_python(texts: list[bytes], names: list[str]) -> dict[str, Any]:
+    import numpy as np
+
+    cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time")}
+    objs: dict[str, list[float]] = {n: [] for n in names}
+    for text in texts:
+        for rec in (json.loads(line) for line in text.splitlines() if line.strip()):
+            for k in cols:
+                cols[k].append(rec.get(k))
+            values = rec.get("objectives") or {}
+            for n in names:
+                v = values.get(n)
+                objs[n].append(np.nan if v is None else float(v))
+    out = {k: np.asarray(v, dtype=float) for k, v in cols.items() if k not in ("status", "trial")}
+    out["trial"] = np.asarray(cols["trial"], dtype=np.int64)
+    out["status"] = np.asarray(cols["status"], dtype=object)
+    out["objectives"] = {n: np.asarray(v, dtype=float) for n, v in objs.items()}
+    return out
+
+
+def _columns(table: Any) -> dict[str, Any]:
+    import numpy as np
+
+    out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in ("trial", "fidelity", "budget_used", "started_at", "wall_time")}
+    out["fidelity"] = np.asarray(out["fidelity"], dtype=float)
+    out["status"] = table.column("status").to_numpy(zero_copy_only=False)
+    struct = table.column("objectives").combine_chunks()
+    out["objectives"] = {struct.type.field(i).name: np.asarray(struct.field(i).to_numpy(zero_copy_only=False), dtype=float) for i in range(struct.type.num_fields)}
+    return out
+
+
+def gather(exp_dir: str | Path, experiment: str | None = None, threads: int | None = None) -> tuple[Any, Any]:
+    """Read every run of an experiment folder into ``(trials, runs)`` pandas DataFrames.
+
+    ``experiment`` names the rows (default: the folder name); ``threads`` bounds the reader pool.
+    """
     import numpy as np
     import pandas as pd
 
     exp_dir = Path(exp_dir)
     experiment = experiment or exp_dir.name
-    run_rows: list[dict[str, Any]] = []
-    columns: dict[str, list[Any]] = {k: [] for k in ("task_id", "optimizer", "seed", "trial", "status", "fidelity", "budget_used", "wall_time", "started_at")}
-    costs: list[list[float]] = []
-    budgets: list[float] = []
-    max_objectives = 1
-    for run_file in iter_run_files(exp_dir):
-        run = json.loads(run_file.read_text())
-        spec = run["run"]
-        task = run.get("task") or {}
-        objectives = task.get("objectives") or []
-        budget = (run.get("budget") or {}).get("n_trials") or spec.get("n_trials") or float("nan")
-        ttype = spec["task"].split("/")[0]
-        family = spec["task"].split("/")[1]
-        run_rows.append(
-            {
-                "experiment": experiment,
-                "task_id": spec["task"],
-                "task_type": ttype,
-                "family": family,
-                "optimizer": spec["optimizer"],
-                "seed": spec["seed"],
-                "status": run["status"],
-                "n_trials": (run.get("summary") or {}).get("n_trials", 0),
-                "budget": budget,
-                "objectives": json.dumps(objectives),
-                "fidelity": json.dumps(task.get("fidelity")),
-                "wall_time": (run.get("timings") or {}).get("wall_time"),
-                "overhead_time": (run.get("timings") or {}).get("overhead_time"),
-                "error": run.get("error"),
-            }
-        )
-        signs = [1.0 if o.get("minimize", True) else -1.0 for o in objectives]
-        names = [o["name"] for o in objectives]
-        max_objectives = max(max_objectives, len(names))
-        for rec in read_trials(run_file.parent / "trials.jsonl"):
-            columns["task_id"].append(spec["task"])
-            columns["optimizer"].append(spec["optimizer"])
-            columns["seed"].append(spec["seed"])
-            columns["trial"].append(rec["trial"])
-            columns["status"].append(rec["status"])
-            columns["fidelity"].append(rec["fidelity"])
-            columns["budget_used"].append(rec["budget_used"])
-            columns["wall_time"].append(rec["wall_time"])
-            columns["started_at"].append(rec["started_at"])
-            budgets.append(budget)
-            values = rec.get("objectives")
-            if values is None or rec["status"] != "ok":
-                costs.append([])
-            else:
-                costs.append([s * float(values[n]) for s, n in zip(signs, names)])
-    if not run_rows:
+    run_files = list(iter_run_files(exp_dir))
+    if not run_files:
         raise CarpsError(f"experiment folder {exp_dir} holds no runs yet")
-    trials = pd.DataFrame(columns)
-    trials.insert(0, "experiment", experiment)
-    split = trials["task_id"].str.split("/", n=2, expand=True) if len(trials) else None
-    trials.insert(2, "task_type", split[0] if split is not None else [])
-    trials.insert(3, "family", split[1] if split is not None else [])
-    trials["fidelity"] = pd.to_numeric(trials["fidelity"], errors="coerce")
-    trials["budget_fraction"] = trials["budget_used"].to_numpy(dtype=float) / np.asarray(budgets, dtype=float)
-    for i in range(max_objectives):
-        trials[f"cost_{i}"] = [c[i] if len(c) > i else np.nan for c in costs]
-    for col in ("task_id", "task_type", "family", "optimizer", "status", "experiment"):
-        trials[col] = trials[col].astype("category")
-    return trials, pd.DataFrame(run_rows)
+    with ThreadPoolExecutor(max_workers=threads or min(8, (os.cpu_count() or 2) * 2)) as pool:
+        loaded = list(pool.map(_read_run, run_files))
+    run_rows = [_run_row(run, experiment) for run, _ in loaded]
+    runs = pd.DataFrame(run_rows)
+
+    # objective names per run, in the task's order, and their minimization signs
+    specs = [(run.get("task") or {}).get("objectives") or [] for run, _ in loaded]
+    names = sorted({o["name"] for spec in specs for o in spec})
+    n_obj = max([len(s) for s in specs] + [1])
+    counts = np.fromiter((data.count(b"\n") for _, data in loaded), dtype=np.int64, count=len(loaded))
+
+    buffers, current, size = [], [], 0
+    for _, data in loaded:
+        current.append(data)
+        size += len(data)
+        if size >= _CHUNK_BYTES:
+            buffers.append(b"".join(current))
+            current, size = [], 0
+    if current:
+        buffers.append(b"".join(current))
+    del loaded
+    table = _parse_arrow(buffers, names)
+    cols = _columns(table) if table is not None and table.num_rows == counts.sum() else _parse_python(buffers, names)
+    del buffers, table
+
+    n = int(counts.sum())
+    ridx = np.repeat(np.arange(len(run_rows), dtype=np.int64), counts)
+    trials = pd.DataFrame({"experiment": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [experiment])})
+    for col in ("task_id", "task_type", "family", "optimizer"):
+        codes, cats = pd.factorize(runs[col], sort=True)
+        trials[col] = pd.Categorical.from_codes(codes[ridx], cats)
+    trials["seed"] = runs["seed"].to_numpy(dtype=np.int64)[ridx]
+    trials["trial"] = cols["trial"]
+    status_codes, status_cats = pd.factorize(cols["status"], sort=True)
+    trials["status"] = pd.Categorical.from_codes(status_codes, status_cats)
+    trials["fidelity"] = cols["fidelity"]
+    trials["budget_used"] = cols["budget_used"]
+    trials["budget_fraction"] = cols["budget_used"] / runs["budget"].to_numpy(dtype=float)[ridx]
+    trials["wall_time"] = cols["wall_time"]
+    trials["started_at"] = cols["started_at"]
+    ok = np.asarray(cols["status"] == "ok", dtype=bool)
+    for i in range(n_obj):
+        # the i-th objective of each run, in minimization form
+        name_of = [spec[i]["name"] if len(spec) > i else None for spec in specs]
+        sign_of = np.array([(1.0 if spec[i].get("minimize", True) else -1.0) if len(spec) > i else np.nan for spec in specs])
+        cost = np.full(n, np.nan)
+        name_codes, name_cats = pd.factorize(pd.Series(name_of, dtype=object))
+        row_codes = name_codes[ridx]
+        for code, name in enumerate(name_cats):
+            rows = row_codes == code
+            cost[rows] = cols["objectives"][name][rows]
+        cost *= sign_of[ridx]
+        cost[~ok] = np.nan
+        trials[f"cost_{i}"] = cost
+    for col in ("experiment", "task_id", "task_type", "family", "optimizer", "status"):
+        runs[col] = runs[col].astype("category")
+    return trials, runs
 
 
 def gather_to_parquet(exp_dir: str | Path, out_dir: str | Path | None = None) -> tuple[Path, Path]:
@@ -123,18 +246,94 @@ def gather_to_parquet(exp_dir: str | Path, out_dir: str | Path | None = None) ->
     return out / TRIALS_PARQUET, out / RUNS_PARQUET
 
 
-def load_experiments(paths: Iterable[str | Path]) -> tuple[Any, Any]:
-    """Combine several experiments (folders, gathered on demand) into one pair of tables."""
+def _is_stale(folder: Path) -> bool:
+    """Parquet files older than the newest run.json (e.g. runs added or resumed since) are stale."""
+    parquet = folder / TRIALS_PARQUET
+    if not parquet.exists() or not (folder / RUNS_PARQUET).exists():
+        return True
+    stamp = parquet.stat().st_mtime
+    return any(f.stat().st_mtime > stamp for f in iter_run_files(folder))
+
+
+def load_experiment(path: str | Path, refresh: bool | None = None) -> tuple[Any, Any]:
+    """One experiment's ``(trials, runs)``: from its Parquet files, gathered first when missing or stale.
+
+    ``path`` is an experiment folder (or a folder holding only the two Parquet files). ``refresh``
+    forces (True) or skips (False) re-gathering; by default it happens when Parquet is stale.
+    """
     import pandas as pd
 
-    all_trials, all_runs = [], []
-    for path in paths:
-        path = Path(path)
-        if not (path / TRIALS_PARQUET).exists():
-            gather_to_parquet(path)
-        all_trials.append(pd.read_parquet(path / TRIALS_PARQUET))
-        all_runs.append(pd.read_parquet(path / RUNS_PARQUET))
-    trials = pd.concat(all_trials, ignore_index=True)
-    for col in ("task_id", "task_type", "family", "optimizer", "status", "experiment"):
-        trials[col] = trials[col].astype("category")
-    return trials, pd.concat(all_runs, ignore_index=True)
+    folder = Path(path)
+    has_runs = any(True for _ in iter_run_files(folder)) if refresh is None else refresh
+    if refresh or (refresh is None and has_runs and _is_stale(folder)):
+        trials, runs = gather(folder)
+        try:
+            trials.to_parquet(folder / TRIALS_PARQUET, index=False)
+            runs.to_parquet(folder / RUNS_PARQUET, index=False)
+        except OSError:  # a read-only results folder: analyse without caching
+            pass
+        return trials, runs
+    if not (folder / TRIALS_PARQUET).exists():
+        raise CarpsError(f"{folder} holds neither runs nor {TRIALS_PARQUET}; pass an experiment folder (results/<experiment>)")
+    return pd.read_parquet(folder / TRIALS_PARQUET), pd.read_parquet(folder / RUNS_PARQUET)
+
+
+def combine(tables: Sequence[tuple[Any, Any]]) -> tuple[Any, Any]:
+    """Stack several experiments' ``(trials, runs)`` into one pair (categories unified, costs padded)."""
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    if len(tables) == 1:
+        return tables[0]
+    out = []
+    for part in (0, 1):
+        frames = [t[part] for t in tables]
+        columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+        cats = {c: union_categoricals([f[c].astype("category") for f in frames if c in f.columns]).categories for c in CATEGORIES if c in columns}
+        aligned = []
+        for f in frames:
+            f = f.reindex(columns=columns)
+            for c, cat in cats.items():
+                f[c] = pd.Categorical(f[c].astype(object), categories=cat)
+            aligned.append(f)
+        out.append(pd.concat(aligned, ignore_index=True))
+    return out[0], out[1]
+
+
+def load_experiments(paths: Iterable[str | Path]) -> tuple[Any, Any]:
+    """Combine several experiments (e.g. a new optimizer's runs and shipped baselines) into one pair of tables.
+
+    Normalization bounds and ranks are then computed over all of them together.
+    """
+    return combine([load_experiment(p) for p in paths])
+
+
+def select(trials: Any, runs: Any, task: str | Sequence[str] | None = None, optimizer: str | Sequence[str] | None = None) -> tuple[Any, Any]:
+    """Keep the rows whose task id / optimizer id match a glob (or any glob of a list).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"task_id": ["blackbox/bbob/f01_d2_i1", "multiobjective/pymoo/zdt1"], "optimizer": ["random", "random"]})
+    >>> select(t, t, task="blackbox/*")[0]["task_id"].tolist()
+    ['blackbox/bbob/f01_d2_i1']
+    """
+
+    def mask(frame: Any, col: str, globs: Any) -> Any:
+        if globs is None:
+            return None
+        globs = [globs] if isinstance(globs, str) else list(globs)
+        values = frame[col].astype("category").cat.categories
+        keep = [v for v in values if any(fnmatch.fnmatchcase(str(v), g) for g in globs)]
+        return frame[col].isin(keep).to_numpy()
+
+    for col, globs in (("task_id", task), ("optimizer", optimizer)):
+        m_t, m_r = mask(trials, col, globs), mask(runs, col, globs)
+        if m_t is not None:
+            if not m_r.any():
+                known = sorted(map(str, runs[col].unique()))[:8]
+                raise CarpsError(f"no {col.replace('_id', '')} matches {globs!r}; known: {', '.join(known)}{' ...' if runs[col].nunique() > 8 else ''}")
+            trials, runs = trials[m_t], runs[m_r]
+    for frame in (trials, runs):
+        for col in CATEGORIES:
+            if col in frame.columns and hasattr(frame[col], "cat"):
+                frame[col] = frame[col].cat.remove_unused_categories()
+    return trials.reset_index(drop=True), runs.reset_index(drop=True)

@@ -1,53 +1,99 @@
-"""Final performance, per-task normalization and average ranks (single-objective tasks)."""
+"""Ranking step: ranks per task (seeds averaged first), average ranks per task type, rank over budget.
+
+Ranks are computed among the optimizers that ran on a task type, over the tasks where every one of
+them has a result (complete blocks, as the Friedman test needs); ``n_tasks`` says how many.
+1 is best; ties share the average rank.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import numpy as np
 
-def final_performance(trials: Any, runs: Any) -> Any:
-    """Best cost per run (``task_id, task_type, optimizer, seed, final``) for single-objective tasks.
+from carps.analysis.performance import bootstrap_ci, per_task
+from carps.analysis.stats import CDResult, cd_test, rank_rows
 
-    On multi-fidelity tasks only trials at the highest fidelity a run reached count, as an
-    incumbent is judged at full fidelity.
+
+def score_matrix(runs_perf: Any, task_type: str, metric: str = "final") -> Any:
+    """Tasks x optimizers matrix of seed-mean ``metric`` for one task type (complete rows only)."""
+    tasks = per_task(runs_perf[runs_perf["task_type"] == task_type], metric)
+    mat = tasks.pivot_table(index="task_id", columns="optimizer", values="score", observed=True)
+    return mat.dropna(axis=0, how="any")
+
+
+def ranks_per_task(runs_perf: Any, metric: str = "final") -> Any:
+    """Long table ``task_type, task_id, optimizer, score, rank`` (rank 1 = best, per task)."""
+    import pandas as pd
+
+    frames = []
+    for ttype in sorted(map(str, runs_perf["task_type"].unique())):
+        mat = score_matrix(runs_perf, ttype, metric)
+        if mat.empty:
+            continue
+        ranks = rank_rows(mat.to_numpy())
+        long = pd.DataFrame(
+            {
+                "task_type": ttype,
+                "task_id": np.repeat(mat.index.astype(str).to_numpy(), mat.shape[1]),
+                "optimizer": np.tile(mat.columns.astype(str).to_numpy(), mat.shape[0]),
+                "score": mat.to_numpy().ravel(),
+                "rank": ranks.ravel(),
+            }
+        )
+        frames.append(long)
+    if not frames:
+        return pd.DataFrame(columns=["task_type", "task_id", "optimizer", "score", "rank"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def average_ranks(ranks: Any, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> Any:
+    """Average rank per task type and optimizer with a bootstrap CI over tasks.
+
+    Columns: ``task_type, optimizer, mean_rank, ci_low, ci_high, mean_score, n_tasks``; sorted best first.
     """
-    import numpy as np
+    import pandas as pd
 
-    ok = trials[(trials["status"] == "ok") & (~trials["task_type"].isin(["multiobjective", "momf"]))]
-    if ok["fidelity"].notna().any():
-        top = ok.groupby(["task_id", "optimizer", "seed"], observed=True)["fidelity"].transform("max")
-        ok = ok[ok["fidelity"].isna() | (ok["fidelity"] >= top - 1e-12)]
-    final = ok.groupby(["task_id", "task_type", "optimizer", "seed"], observed=True)["cost_0"].min().reset_index(name="final")
-    return final[np.isfinite(final["final"])]
+    rows = []
+    for (ttype, opt), group in ranks.groupby(["task_type", "optimizer"], observed=True):
+        mean, lo, hi = bootstrap_ci(group["rank"].to_numpy(), n_boot, level, seed)
+        rows.append({"task_type": ttype, "optimizer": opt, "mean_rank": mean, "ci_low": lo, "ci_high": hi, "mean_score": float(group["score"].mean()), "n_tasks": len(group)})
+    cols = ["task_type", "optimizer", "mean_rank", "ci_low", "ci_high", "mean_score", "n_tasks"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["task_type", "mean_rank"]).reset_index(drop=True)
 
 
-def normalize_final(final: Any, runs: Any) -> Any:
-    """Scale each task's finals to [0, 1]: 0 = best known (optimum when the task gives one), 1 = worst seen."""
-    lower = {}
-    for _, row in runs.drop_duplicates("task_id").iterrows():
-        objs = json.loads(row["objectives"]) if isinstance(row["objectives"], str) else []
-        if objs and objs[0].get("minimize", True) and objs[0].get("lower") is not None:
-            lower[row["task_id"]] = float(objs[0]["lower"])
-    out = final.copy()
-    grouped = out.groupby("task_id", observed=True)["final"]
-    lo = grouped.transform("min")
-    known = out["task_id"].astype(str).map(lower).astype(float)
-    lo = known.where(known.notna() & (known <= lo), lo)
-    hi = grouped.transform("max")
-    span = (hi - lo).where((hi - lo) > 0, 1.0)
-    out["normalized"] = (out["final"] - lo) / span
+def critical_differences(runs_perf: Any, metric: str = "final", alpha: float = 0.05) -> dict[str, CDResult]:
+    """Friedman test + Nemenyi CD per task type (task types with at least 2 optimizers)."""
+    out = {}
+    for ttype in sorted(map(str, runs_perf["task_type"].unique())):
+        mat = score_matrix(runs_perf, ttype, metric)
+        if mat.shape[1] >= 2 and mat.shape[0] >= 1:
+            out[ttype] = cd_test(mat.to_numpy(), [str(c) for c in mat.columns], alpha)
     return out
 
 
-def average_ranks(normalized: Any) -> Any:
-    """Rank optimizers per task (mean over seeds first; ties share the average rank), then average per task type."""
-    per_task = normalized.groupby(["task_type", "task_id", "optimizer"], observed=True)["normalized"].mean().reset_index()
-    per_task["rank"] = per_task.groupby("task_id", observed=True)["normalized"].rank(method="average")
-    table = (
-        per_task.groupby(["task_type", "optimizer"], observed=True)
-        .agg(mean_rank=("rank", "mean"), mean_normalized=("normalized", "mean"), n_tasks=("task_id", "nunique"))
-        .reset_index()
-        .sort_values(["task_type", "mean_rank"])
-    )
-    return table
+def rank_over_budget(curves: Any) -> Any:
+    """Average rank at each budget fraction per task type (from :func:`performance.over_budget` curves).
+
+    Columns: ``task_type, optimizer, budget_fraction, mean_rank, n_tasks``.
+    """
+    import pandas as pd
+
+    means = curves.groupby(["task_type", "task_id", "budget_fraction", "optimizer"], observed=True)["incumbent"].mean()
+    wide = means.unstack("optimizer")
+    frames = []
+    for ttype, block in wide.groupby(level="task_type", observed=True):
+        block = block.dropna(axis=1, how="all").dropna(axis=0, how="any")
+        if block.empty:
+            continue
+        ranks = pd.DataFrame(rank_rows(block.to_numpy()), index=block.index, columns=block.columns)
+        agg = ranks.groupby(level="budget_fraction").agg("mean")
+        n = ranks.groupby(level="budget_fraction").size()
+        long = agg.stack().rename("mean_rank").reset_index()
+        long["n_tasks"] = long["budget_fraction"].map(n)
+        long.insert(0, "task_type", ttype)
+        frames.append(long)
+    if not frames:
+        return pd.DataFrame(columns=["task_type", "optimizer", "budget_fraction", "mean_rank", "n_tasks"])
+    out = pd.concat(frames, ignore_index=True)
+    return out[["task_type", "optimizer", "budget_fraction", "mean_rank", "n_tasks"]]

@@ -1,37 +1,57 @@
-"""``carps report experiment=NAME``: the ranking of optimizers per task type."""
+"""``carps report experiment=NAME``: rankings, CD diagrams and over-budget plots in one HTML file (or CSV/LaTeX)."""
 
 from __future__ import annotations
 
 from carps.cli.options import results_dir, wants_help
 from carps.cli.overrides import parse_overrides
 
-HELP = """usage: carps report experiment=NAME [results_dir=results] [out=FOLDER]
+HELP = """usage: carps report experiment=NAME[,NAME...] [task=GLOB] [optimizer=GLOB] [out=FILE] [format=html|csv|latex]
+                    [results_dir=results] [title=TEXT] [task_plots=12]
 
-Prints the mean rank of each optimizer per task type (from normalized final performance, ranks per
-task averaged over seeds) and writes ranking.csv and ranking.md to <experiment>/report or out=FOLDER."""
+Analyses one experiment, or several together (e.g. a new optimizer's runs against baseline results):
+per task type the average ranks with 95% bootstrap confidence intervals (final and anytime
+performance), Friedman test and Nemenyi critical-difference diagrams, performance and rank over the
+budget, ECDFs, per-task curves, and hypervolume results for multi-objective tasks.
+
+  format=html   one self-contained HTML file (default out: <results_dir>/<experiment>/report/report.html)
+  format=csv    the ranking table as CSV (default out: .../report/ranking.csv)
+  format=latex  the ranking table as a LaTeX tabular (default out: .../report/ranking.tex)
+
+task= and optimizer= take globs (comma lists allowed) to restrict the analysis, e.g. task='blackbox/*'.
+Trials are read from the experiment's trials.parquet (written by 'carps gather'), gathered on demand."""
+
+DEFAULT_NAMES = {"html": "report.html", "csv": "ranking.csv", "latex": "ranking.tex"}
 
 
 def main(args: list[str]) -> int:
     if wants_help(args, HELP):
         return 0
-    o = parse_overrides(args, allowed=["experiment", "results_dir", "out"])
+    o = parse_overrides(args, allowed=["experiment", "results_dir", "task", "optimizer", "out", "format", "title", "task_plots"])
     from pathlib import Path
 
-    from carps.analysis.gather import experiment_dir, gather
-    from carps.analysis.ranking import average_ranks, final_performance, normalize_final
+    from carps.analysis.gather import experiment_dir, load_experiments, select
+    from carps.analysis.pipeline import analyze, ranking_table
+    from carps.analysis.report import FORMATS, write_report
     from carps.core.errors import CarpsError
 
-    exp = experiment_dir(str(o.get("experiment", "default")), results_dir(o))
-    trials, runs = gather(exp)
-    final = final_performance(trials, runs)
-    if final.empty:
-        raise CarpsError(f"experiment {exp} has no successful single-objective trials to rank yet")
-    table = average_ranks(normalize_final(final, runs))
-    out = Path(o.get("out") or exp / "report")
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "ranking.csv", index=False)
-    text = table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
-    (out / "ranking.md").write_text("# Ranking\n\nMean rank per task type (lower is better).\n\n```\n" + text + "\n```\n")
-    print(text)
-    print(f"\nwrote {out / 'ranking.csv'} and {out / 'ranking.md'}")
+    fmt = str(o.get("format", "html"))
+    if fmt not in FORMATS:
+        raise CarpsError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    names = [str(e) for e in o.list("experiment", ["default"])]
+    folders = [experiment_dir(name, results_dir(o)) for name in names]
+    trials, runs = load_experiments(folders)
+    task = o.get("task")
+    optimizer = o.get("optimizer")
+    trials, runs = select(trials, runs, task=task if task is None or isinstance(task, list) else str(task), optimizer=optimizer if optimizer is None or isinstance(optimizer, list) else str(optimizer))
+    if not (trials["status"] == "ok").any():
+        raise CarpsError(f"experiment {', '.join(names)} has no successful trials to analyse yet (see: carps status experiment={names[0]})")
+    result = analyze(trials, runs)
+    out = Path(str(o.get("out"))) if o.get("out") else folders[0] / "report" / DEFAULT_NAMES[fmt]
+    if out.is_dir():
+        out = out / DEFAULT_NAMES[fmt]
+    task_plots = int(o.number("task_plots", 12) or 12)
+    path = write_report(result, out, fmt, title=str(o.get("title") or f"carps report: {', '.join(names)}"), max_task_plots=task_plots)
+    table = ranking_table(result)[["task_type", "optimizer", "n_tasks", "rank_final", "final", "rank_auc", "auc"]]
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\nwrote {path}")
     return 0

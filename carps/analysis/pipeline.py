@@ -1,0 +1,137 @@
+"""The whole analysis in one call: tidy tables in, every result table out (what reports and notebooks show).
+
+>>> from carps.analysis.pipeline import analyze  # doctest: +SKIP
+>>> from carps.analysis.gather import load_experiments  # doctest: +SKIP
+>>> result = analyze(*load_experiments(["results/demo"]))  # doctest: +SKIP
+>>> result.average_ranks["final"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from carps.analysis import hypervolume as hv
+from carps.analysis.gather import MULTI_OBJECTIVE_TYPES
+from carps.analysis import normalize, performance, ranking
+from carps.analysis.stats import CDResult
+
+METRICS = ("final", "auc")
+
+
+@dataclass
+class Analysis:
+    """Result tables of :func:`analyze`; metric-keyed dicts hold ``final`` and ``auc`` (anytime) entries.
+
+    - ``trajectories``: per trial, normalized incumbent (SO) or HV regret (MO), see :mod:`performance`
+    - ``per_run``: final and anytime normalized regret per run
+    - ``curves``: incumbent of every run on the budget grid; ``over_budget``: their means with CIs per task type
+    - ``summary[metric]``: mean per task type and optimizer with bootstrap CIs
+    - ``ranks[metric]`` per task, ``average_ranks[metric]`` with CIs, ``cd[metric][task_type]``: Friedman + Nemenyi
+    - ``rank_over_budget``: average rank at each budget fraction
+    - ``mo_references``: per multi-objective task ideal/nadir/reference point/reference HV/known front
+    - ``fronts``: final non-dominated points per multi-objective run
+    """
+
+    trials: Any
+    runs: Any
+    trajectories: Any
+    per_run: Any
+    curves: Any
+    over_budget: Any
+    summary: dict[str, Any] = field(default_factory=dict)
+    ranks: dict[str, Any] = field(default_factory=dict)
+    average_ranks: dict[str, Any] = field(default_factory=dict)
+    cd: dict[str, dict[str, CDResult]] = field(default_factory=dict)
+    rank_over_budget: Any = None
+    mo_references: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fronts: Any = None
+
+    @property
+    def task_types(self) -> list[str]:
+        return sorted(map(str, self.per_run["task_type"].unique()))
+
+    @property
+    def optimizers(self) -> list[str]:
+        return sorted(map(str, self.runs["optimizer"].unique()))
+
+
+def trajectories(trials: Any, runs: Any, known_fronts: Mapping[str, Any] | Callable[[str], Any] | None = hv.known_front, references: dict | None = None) -> Any:
+    """Single-objective incumbent trajectories and multi-objective HV-regret trajectories in one table."""
+    import pandas as pd
+
+    so = normalize.incumbent_trajectories(trials, runs).drop(columns=["value"])
+    parts = [so]
+    if trials["task_type"].isin(MULTI_OBJECTIVE_TYPES).any():
+        mo = hv.hypervolume_trajectories(trials, runs, known_fronts, references=references).drop(columns=["hypervolume"])
+        mo["run"] += (so["run"].max() + 1) if len(so) else 0
+        parts.append(mo)
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else so
+    for col in ("experiment", "task_id", "task_type", "family", "optimizer"):
+        out[col] = out[col].astype("category")
+    return out
+
+
+def analyze(
+    trials: Any,
+    runs: Any,
+    grid: int = 21,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    known_fronts: Mapping[str, Any] | Callable[[str], Any] | None = hv.known_front,
+) -> Analysis:
+    """Run normalization, final/anytime performance, ranks, CD tests, rank over budget and hypervolume.
+
+    ``grid`` budget points for curves; ``n_boot`` bootstrap resamples for CIs; ``alpha`` for the tests;
+    ``known_fronts`` maps multi-objective task ids to known Pareto fronts (default: the benchmark's hook).
+    """
+    refs = hv.task_references(trials, runs, known_fronts) if trials["task_type"].isin(MULTI_OBJECTIVE_TYPES).any() else {}
+    traj = trajectories(trials, runs, known_fronts, refs)
+    per_run = performance.per_run(traj)
+    curves = performance.over_budget(traj, grid)
+    result = Analysis(
+        trials=trials,
+        runs=runs,
+        trajectories=traj,
+        per_run=per_run,
+        curves=curves,
+        over_budget=performance.aggregate_over_budget(curves, ("task_type",), n_boot=min(n_boot, 200)),
+        mo_references=refs,
+        fronts=hv.final_fronts(trials, runs) if refs else None,
+    )
+    for metric in METRICS:
+        result.summary[metric] = performance.summarize(per_run, metric, n_boot)
+        result.ranks[metric] = ranking.ranks_per_task(per_run, metric)
+        result.average_ranks[metric] = ranking.average_ranks(result.ranks[metric], n_boot)
+        result.cd[metric] = ranking.critical_differences(per_run, metric, alpha)
+    result.rank_over_budget = ranking.rank_over_budget(curves)
+    return result
+
+
+def ranking_table(result: Analysis) -> Any:
+    """One row per task type and optimizer: average rank and mean normalized regret, final and anytime, with CIs.
+
+    Columns: ``task_type, optimizer, n_tasks, rank_final, rank_final_low, rank_final_high, final,
+    final_low, final_high, rank_auc, ..., auc, auc_low, auc_high``; sorted by final rank.
+    """
+    table = None
+    for metric in METRICS:
+        r = result.average_ranks[metric].rename(columns={"mean_rank": f"rank_{metric}", "ci_low": f"rank_{metric}_low", "ci_high": f"rank_{metric}_high"})
+        r = r.drop(columns=["mean_score"])
+        s = result.summary[metric].rename(columns={"mean": metric, "ci_low": f"{metric}_low", "ci_high": f"{metric}_high"}).drop(columns=["n_tasks"])
+        both = r.merge(s, on=["task_type", "optimizer"], how="left")
+        table = both if table is None else table.merge(both.drop(columns=["n_tasks"]), on=["task_type", "optimizer"], how="outer")
+    assert table is not None
+    cols = ["task_type", "optimizer", "n_tasks"] + [c for m in METRICS for c in (f"rank_{m}", f"rank_{m}_low", f"rank_{m}_high", m, f"{m}_low", f"{m}_high")]
+    table["task_type"] = table["task_type"].astype(str)
+    table["optimizer"] = table["optimizer"].astype(str)
+    return table[cols].sort_values(["task_type", "rank_final"]).reset_index(drop=True)
+
+
+def best_per_task(result: Analysis, metric: str = "final") -> Any:
+    """Tasks x optimizers table of seed-mean normalized ``metric`` (one block per task type)."""
+    scores = performance.per_task(result.per_run, metric)
+    wide = scores.pivot_table(index=["task_type", "task_id"], columns="optimizer", values="score", observed=True)
+    return wide.replace([np.inf, -np.inf], np.nan)

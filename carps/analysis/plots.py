@@ -1,0 +1,214 @@
+"""Static figures (matplotlib, Agg backend): performance and rank over budget, ECDF, CD diagram, Pareto fronts.
+
+Every function takes tables from the other analysis modules and returns a ``matplotlib`` Figure; no
+analysis happens here. matplotlib is imported on first use.
+
+>>> import pandas as pd
+>>> from carps.analysis.plots import plot_ecdf
+>>> runs = pd.DataFrame({"task_type": "blackbox", "optimizer": ["a", "a", "b"], "final": [0.1, 0.3, 0.2]})
+>>> fig = plot_ecdf(runs, "blackbox")
+>>> len(fig.axes[0].lines)
+2
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any, Sequence
+
+import numpy as np
+
+
+def _plt() -> Any:
+    from carps.core.errors import require
+
+    matplotlib = require("matplotlib", "analysis")
+    if matplotlib.get_backend().lower() != "agg":
+        matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def optimizer_colors(optimizers: Sequence[str]) -> dict[str, Any]:
+    """A stable color per optimizer (sorted names -> tab10/tab20), the same in every figure."""
+    plt = _plt()
+    names = sorted(map(str, optimizers))
+    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    return {n: cmap(i % cmap.N) for i, n in enumerate(names)}
+
+
+def to_png(fig: Any, dpi: int = 90) -> bytes:
+    """The figure as PNG bytes (the figure is closed)."""
+    plt = _plt()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def to_data_uri(fig: Any, dpi: int = 90) -> str:
+    """The figure as a ``data:image/png;base64,...`` URI for self-contained HTML."""
+    return "data:image/png;base64," + base64.b64encode(to_png(fig, dpi)).decode("ascii")
+
+
+def _new(width: float = 6.0, height: float = 3.6) -> tuple[Any, Any]:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(width, height))
+    return fig, ax
+
+
+def plot_over_budget(aggregated: Any, title: str = "", ylabel: str = "normalized regret (mean, 95% CI)", log: bool = False, colors: dict[str, Any] | None = None) -> Any:
+    """Mean incumbent over normalized budget per optimizer with its CI band.
+
+    ``aggregated`` holds one group's rows of :func:`performance.aggregate_over_budget` (``optimizer,
+    budget_fraction, mean, ci_low, ci_high``).
+    """
+    fig, ax = _new()
+    colors = colors or optimizer_colors(aggregated["optimizer"].unique())
+    for opt, group in aggregated.groupby("optimizer", observed=True):
+        g = group.sort_values("budget_fraction")
+        c = colors.get(str(opt))
+        ax.step(g["budget_fraction"], g["mean"], where="post", label=str(opt), color=c, lw=1.8)
+        ax.fill_between(g["budget_fraction"], g["ci_low"], g["ci_high"], step="post", color=c, alpha=0.2, lw=0)
+    ax.set_xlabel("budget used (fraction)")
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_xlim(0, 1)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_task_curves(curves: Any, task_id: str, colors: dict[str, Any] | None = None, ylabel: str = "normalized regret", log: bool = False) -> Any:
+    """One task: the incumbent over budget per optimizer (mean over seeds, band = min..max over seeds)."""
+    sub = curves[curves["task_id"].astype(str) == task_id]
+    stats = sub.groupby(["optimizer", "budget_fraction"], observed=True)["incumbent"].agg(["mean", "min", "max"]).reset_index()
+    fig, ax = _new(5.0, 3.0)
+    colors = colors or optimizer_colors(stats["optimizer"].unique())
+    for opt, g in stats.groupby("optimizer", observed=True):
+        c = colors.get(str(opt))
+        ax.step(g["budget_fraction"], g["mean"], where="post", label=str(opt), color=c, lw=1.6)
+        ax.fill_between(g["budget_fraction"], g["min"], g["max"], step="post", color=c, alpha=0.15, lw=0)
+    ax.set_xlim(0, 1)
+    if log:
+        ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_xlabel("budget used (fraction)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(task_id, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def plot_rank_over_budget(ranks: Any, title: str = "", colors: dict[str, Any] | None = None) -> Any:
+    """Average rank per optimizer at each budget fraction (rows of :func:`ranking.rank_over_budget`)."""
+    fig, ax = _new()
+    colors = colors or optimizer_colors(ranks["optimizer"].unique())
+    for opt, g in ranks.groupby("optimizer", observed=True):
+        g = g.sort_values("budget_fraction")
+        ax.plot(g["budget_fraction"], g["mean_rank"], label=str(opt), color=colors.get(str(opt)), lw=1.8, marker="o", ms=2.5)
+    k = ranks["optimizer"].nunique()
+    ax.set_ylim(k + 0.2, 0.8)  # rank 1 (best) on top
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("budget used (fraction)")
+    ax.set_ylabel("average rank (1 = best)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_ecdf(runs_perf: Any, task_type: str, metric: str = "final", colors: dict[str, Any] | None = None) -> Any:
+    """Empirical CDF of a per-run normalized metric over all runs of a task type, per optimizer."""
+    sub = runs_perf[runs_perf["task_type"].astype(str) == task_type]
+    fig, ax = _new()
+    colors = colors or optimizer_colors(sub["optimizer"].unique())
+    for opt, g in sub.groupby("optimizer", observed=True):
+        x = np.sort(g[metric].to_numpy(dtype=float))
+        y = np.arange(1, len(x) + 1) / len(x)
+        ax.step(np.r_[0.0, x], np.r_[0.0, y], where="post", label=str(opt), color=colors.get(str(opt)), lw=1.8)
+    ax.set_xlabel(f"{metric} normalized regret (lower is better)")
+    ax.set_ylabel("fraction of runs")
+    ax.set_title(f"ECDF of {metric} performance: {task_type}")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_cd_diagram(result: Any, title: str = "") -> Any:
+    """Critical-difference diagram of a :class:`carps.analysis.stats.CDResult`.
+
+    Optimizers hang from their average rank on the axis (1 = best, on the left); thick bars join
+    groups whose ranks differ by less than the Nemenyi CD (shown above the axis).
+    """
+    plt = _plt()
+    ranks = dict(sorted(result.mean_ranks.items(), key=lambda kv: kv[1]))
+    names = list(ranks)
+    k = len(names)
+    lo, hi = 1, max(k, 2)
+    n_left = (k + 1) // 2
+    rows = max(n_left, k - n_left)
+    top = 0.0  # the axis; everything else is placed relative to it
+    first = top - 0.32 - 0.16 * len(result.cliques)
+    ymin, ymax = first - 0.32 * (rows - 1) - 0.3, top + 0.75
+    fig, ax = plt.subplots(figsize=(7.0, 0.4 + 0.95 * (ymax - ymin)))
+    ax.set_xlim(lo - 0.9, hi + 0.9)
+    ax.set_ylim(ymin, ymax)
+    ax.axis("off")
+    ax.plot([lo, hi], [top, top], color="black", lw=1)
+    for r in range(lo, hi + 1):
+        ax.plot([r, r], [top, top + 0.08], color="black", lw=1)
+        ax.text(r, top + 0.13, str(r), ha="center", va="bottom", fontsize=9)
+    if np.isfinite(result.cd):
+        ax.plot([lo, lo + result.cd], [top + 0.5, top + 0.5], color="black", lw=1.5)
+        for x in (lo, lo + result.cd):
+            ax.plot([x, x], [top + 0.45, top + 0.55], color="black", lw=1)
+        ax.text(lo + result.cd + 0.08, top + 0.5, f"CD = {result.cd:.2f}", ha="left", va="center", fontsize=8)
+    # cliques right under the axis
+    for i, group in enumerate(result.cliques):
+        y = top - 0.18 - 0.16 * i
+        ax.plot([ranks[group[0]] - 0.03, ranks[group[-1]] + 0.03], [y, y], color="black", lw=3.5, solid_capstyle="round")
+    for i, name in enumerate(names):
+        left = i < n_left
+        row = i if left else k - 1 - i
+        y = first - 0.32 * row
+        x = ranks[name]
+        end = lo - 0.4 if left else hi + 0.4
+        ax.plot([x, x, end], [top, y, y], color="0.25", lw=1)
+        ax.text(end + (-0.05 if left else 0.05), y, f"{name} ({x:.2f})", ha="right" if left else "left", va="center", fontsize=9)
+    verdict = f"Friedman p = {result.p_value:.3g}" + ("" if result.significant else " (no significant difference)")
+    ax.set_title(f"{title}\n{verdict}, N = {result.n_tasks} tasks" if title else verdict, fontsize=10)
+    return fig
+
+
+def plot_pareto_fronts(fronts: Any, task_id: str, known: np.ndarray | None = None, names: Sequence[str] = ("cost_0", "cost_1"), colors: dict[str, Any] | None = None) -> Any:
+    """Final non-dominated points of each optimizer on one task (first two objectives), seeds pooled.
+
+    ``fronts`` comes from :func:`carps.analysis.hypervolume.final_fronts`; ``known`` is the task's
+    known Pareto front, drawn in grey.
+    """
+    from carps.analysis.hypervolume import nondominated
+
+    sub = fronts[fronts["task_id"].astype(str) == task_id]
+    fig, ax = _new(5.0, 3.6)
+    colors = colors or optimizer_colors(sub["optimizer"].unique())
+    if known is not None and len(known):
+        kf = known[np.argsort(known[:, 0])]
+        ax.plot(kf[:, 0], kf[:, 1], ".", color="0.6", ms=2, label="known front")
+    for opt, g in sub.groupby("optimizer", observed=True):
+        pts = nondominated(g[["cost_0", "cost_1"]].to_numpy(dtype=float))
+        pts = pts[np.argsort(pts[:, 0])]
+        c = colors.get(str(opt))
+        ax.step(pts[:, 0], pts[:, 1], where="post", color=c, lw=1.2, alpha=0.8)
+        ax.plot(pts[:, 0], pts[:, 1], "o", color=c, ms=3.5, label=f"{opt} (all seeds)")
+    ax.set_xlabel(f"{names[0]} (minimized)")
+    ax.set_ylabel(f"{names[1]} (minimized)")
+    ax.set_title(task_id, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, frameon=False)
+    return fig

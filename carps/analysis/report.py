@@ -1,0 +1,246 @@
+"""Report step: one self-contained HTML file (figures embedded), and CSV/LaTeX exports of the ranking table.
+
+The HTML needs nothing outside itself: styles are inline, figures are PNG data URIs, there are no
+scripts, fonts or links to fetch. Sections: overview, then per task type a summary, the ranking table
+with confidence intervals, critical-difference diagrams (final and anytime), performance and rank over
+budget, the ECDF of final performance, per-task curves, a per-task score table, and for
+multi-objective task types the hypervolume reference data and Pareto fronts.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from carps.analysis import plots
+from carps.analysis.gather import MULTI_OBJECTIVE_TYPES
+from carps.analysis.pipeline import METRICS, Analysis, best_per_task, ranking_table
+
+FORMATS = ("html", "csv", "latex")
+METRIC_TITLE = {"final": "final performance", "auc": "anytime performance (AUC)"}
+
+_CSS = """
+body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 60px}
+h1{margin:0 0 4px;font-size:26px}h2{margin-top:40px;border-bottom:2px solid #d7dbe3;padding-bottom:6px}
+h3{margin-top:26px;color:#33405a}
+.meta{color:#5b6578;font-size:14px}
+nav{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:10px 16px;margin:18px 0}
+nav a{margin-right:14px;color:#2a5db0;text-decoration:none}
+table{border-collapse:collapse;background:#fff;font-size:13px;margin:8px 0 14px}
+th,td{border:1px solid #e1e4ea;padding:4px 9px;text-align:right}th{background:#eef1f6}
+td.l,th.l{text-align:left}tr.best td{font-weight:600;background:#eef8ee}
+.figs{display:flex;flex-wrap:wrap;gap:14px}.figs figure{margin:0;background:#fff;border:1px solid #e1e4ea;border-radius:6px;padding:6px}
+figure img{display:block;max-width:100%}figcaption{font-size:12px;color:#5b6578;padding:4px}
+.cards{display:flex;gap:12px;flex-wrap:wrap}.card{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:10px 16px;min-width:120px}
+.card b{display:block;font-size:22px}.note{font-size:13px;color:#5b6578}
+details{background:#fff;border:1px solid #e1e4ea;border-radius:6px;padding:6px 10px;margin:8px 0}
+"""
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return _esc(v)
+    return "–" if not np.isfinite(f) else f"{f:.{digits}f}"
+
+
+def _ci(mean: Any, lo: Any, hi: Any, digits: int = 3) -> str:
+    return f"{_fmt(mean, digits)} <span class='note'>[{_fmt(lo, digits)}, {_fmt(hi, digits)}]</span>"
+
+
+def _figure(fig: Any, caption: str, dpi: int = 90) -> str:
+    return f"<figure><img src='{plots.to_data_uri(fig, dpi)}' alt='{_esc(caption)}'><figcaption>{_esc(caption)}</figcaption></figure>"
+
+
+def _ranking_html(table: Any) -> str:
+    head = (
+        "<tr><th class='l'>optimizer</th><th>tasks</th><th>rank (final)</th><th>normalized regret (final)</th>"
+        "<th>rank (anytime)</th><th>normalized AUC (anytime)</th></tr>"
+    )
+    rows = []
+    for i, r in enumerate(table.itertuples(index=False)):
+        rows.append(
+            f"<tr class='{'best' if i == 0 else ''}'><td class='l'>{_esc(r.optimizer)}</td><td>{r.n_tasks}</td>"
+            f"<td>{_ci(r.rank_final, r.rank_final_low, r.rank_final_high, 2)}</td><td>{_ci(r.final, r.final_low, r.final_high)}</td>"
+            f"<td>{_ci(r.rank_auc, r.rank_auc_low, r.rank_auc_high, 2)}</td><td>{_ci(r.auc, r.auc_low, r.auc_high)}</td></tr>"
+        )
+    return f"<table class='ranking'>{head}{''.join(rows)}</table>"
+
+
+def _task_table_html(wide: Any, max_rows: int = 2000) -> str:
+    cols = [str(c) for c in wide.columns]
+    head = "<tr><th class='l'>task</th>" + "".join(f"<th>{_esc(c)}</th>" for c in cols) + "</tr>"
+    body = []
+    for task_id, row in list(wide.iterrows())[:max_rows]:
+        vals = row.to_numpy(dtype=float)
+        best = np.nanmin(vals) if np.isfinite(vals).any() else np.nan
+        cells = "".join(f"<td>{'<b>' if v == best else ''}{_fmt(v)}{'</b>' if v == best else ''}</td>" for v in vals)
+        body.append(f"<tr><td class='l'>{_esc(task_id[-1] if isinstance(task_id, tuple) else task_id)}</td>{cells}</tr>")
+    more = f"<p class='note'>{len(wide) - max_rows} more tasks in the CSV export.</p>" if len(wide) > max_rows else ""
+    return f"<table>{head}{''.join(body)}</table>{more}"
+
+
+def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[str, Any], max_task_plots: int) -> str:
+    per_run = result.per_run[result.per_run["task_type"].astype(str) == ttype]
+    mo = ttype in MULTI_OBJECTIVE_TYPES
+    what = "hypervolume regret (1 − HV / reference HV)" if mo else "normalized regret"
+    n_tasks = per_run["task_id"].nunique()
+    parts = [f"<section id='type-{_esc(ttype)}' class='task-type'><h2>{_esc(ttype)}</h2>"]
+    parts.append(
+        "<div class='cards'>"
+        f"<div class='card'><b>{n_tasks}</b>tasks</div><div class='card'><b>{per_run['optimizer'].nunique()}</b>optimizers</div>"
+        f"<div class='card'><b>{len(per_run)}</b>runs</div><div class='card'><b>{per_run['seed'].nunique()}</b>seeds</div></div>"
+    )
+    sub = table[table["task_type"] == ttype]
+    if len(sub):
+        best = sub.iloc[0]
+        parts.append(
+            f"<p><b>{_esc(best.optimizer)}</b> has the best average rank on final performance ({_fmt(best.rank_final, 2)}"
+            f" over {int(best.n_tasks)} tasks). Scores are {what}: 0 is the best reference value of a task, 1 the worst; lower is better."
+            " Brackets give 95% bootstrap confidence intervals over tasks.</p>"
+        )
+    parts.append(f"<h3 id='ranking-{_esc(ttype)}'>Ranking</h3>" + _ranking_html(sub))
+    figs = []
+    for metric in METRICS:
+        cd = result.cd.get(metric, {}).get(ttype)
+        if cd is not None:
+            figs.append(_figure(plots.plot_cd_diagram(cd, f"{ttype}: {METRIC_TITLE[metric]}"), f"critical-difference diagram, {METRIC_TITLE[metric]} (Nemenyi, alpha={cd.alpha})"))
+    if figs:
+        parts.append(f"<h3 id='cd-{_esc(ttype)}'>Critical differences</h3><div class='figs'>{''.join(figs)}</div>")
+    else:
+        parts.append(f"<h3 id='cd-{_esc(ttype)}'>Critical differences</h3><p class='note'>Needs at least two optimizers with results on the same tasks.</p>")
+    figs = []
+    agg = result.over_budget[result.over_budget["task_type"].astype(str) == ttype]
+    if len(agg):
+        figs.append(_figure(plots.plot_over_budget(agg, f"{ttype}: performance over budget", ylabel=f"{what} (mean, 95% CI)", log=True, colors=colors), "mean over tasks of the seed-averaged incumbent"))
+    rob = result.rank_over_budget[result.rank_over_budget["task_type"].astype(str) == ttype]
+    if len(rob) and rob["optimizer"].nunique() > 1:
+        figs.append(_figure(plots.plot_rank_over_budget(rob, f"{ttype}: rank over budget", colors=colors), "average rank at each budget fraction"))
+    if len(per_run):
+        figs.append(_figure(plots.plot_ecdf(per_run, ttype, "final", colors=colors), "ECDF of final performance over all runs"))
+    parts.append(f"<h3 id='budget-{_esc(ttype)}'>Over the budget</h3><div class='figs'>{''.join(figs)}</div>")
+    tasks = sorted(map(str, per_run["task_id"].unique()))
+    if tasks:
+        shown = tasks[:max_task_plots]
+        curves = result.curves[result.curves["task_type"].astype(str) == ttype]
+        figs = [_figure(plots.plot_task_curves(curves, t, colors, ylabel=what, log=True), t, dpi=70) for t in shown]
+        note = f"<p class='note'>First {len(shown)} of {len(tasks)} tasks; the per-task table lists all.</p>" if len(tasks) > len(shown) else ""
+        parts.append(f"<h3 id='tasks-{_esc(ttype)}'>Per task</h3>{note}<div class='figs'>{''.join(figs)}</div>")
+        wide = best_per_task(result, "final")
+        wide = wide.loc[ttype] if ttype in wide.index.get_level_values(0) else wide.iloc[:0]
+        wide = wide.dropna(axis=1, how="all")
+        parts.append(f"<details><summary>Final {what} per task (seed mean, best in bold)</summary>{_task_table_html(wide)}</details>")
+    if mo:
+        parts.append(_mo_html(result, ttype, tasks, colors, max_task_plots))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _mo_html(result: Analysis, ttype: str, tasks: list[str], colors: dict[str, Any], max_task_plots: int) -> str:
+    refs = result.mo_references
+    rows = []
+    for t in tasks:
+        r = refs.get(t)
+        if r is None:
+            continue
+        rows.append(
+            f"<tr><td class='l'>{_esc(t)}</td><td>{r['n_obj']}</td><td>{'yes' if r['front'] is not None else 'no'}</td>"
+            f"<td class='l'>{_esc(np.array2string(r['ideal'], precision=3, separator=', '))}</td>"
+            f"<td class='l'>{_esc(np.array2string(r['nadir'], precision=3, separator=', '))}</td><td>{_fmt(r['reference_hv'], 4)}</td></tr>"
+        )
+    table = (
+        "<table><tr><th class='l'>task</th><th>objectives</th><th>known front</th><th class='l'>ideal</th><th class='l'>nadir</th><th>reference HV</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    figs = []
+    if result.fronts is not None and len(result.fronts):
+        for t in tasks[:max_task_plots]:
+            r = refs.get(t)
+            if r is None:
+                continue
+            figs.append(_figure(plots.plot_pareto_fronts(result.fronts, t, r["front"], colors=colors), f"Pareto fronts: {t}", dpi=70))
+    return (
+        f"<h3 id='mo-{_esc(ttype)}'>Multi-objective results</h3>"
+        "<p class='note'>Objectives are scaled per task between the ideal and nadir of all runs (and the known front);"
+        " the reference point is 1.1 in every scaled objective. Hypervolumes by moocore.</p>"
+        f"{table}<div class='figs'>{''.join(figs)}</div>"
+    )
+
+
+def render_html(result: Analysis, title: str = "carps report", max_task_plots: int = 12) -> str:
+    """The report as one HTML string (no external resources)."""
+    table = ranking_table(result)
+    colors = plots.optimizer_colors(result.optimizers)
+    runs = result.runs
+    experiments = ", ".join(sorted(map(str, runs["experiment"].unique())))
+    status = runs["status"].astype(str).value_counts().to_dict()
+    ttypes = result.task_types
+    nav = "".join(f"<a href='#type-{_esc(t)}'>{_esc(t)}</a>" for t in ttypes)
+    overview_rows = "".join(
+        f"<tr><td class='l'>{_esc(t)}</td><td>{result.per_run[result.per_run['task_type'].astype(str) == t]['task_id'].nunique()}</td>"
+        f"<td>{(result.per_run['task_type'].astype(str) == t).sum()}</td><td class='l'>{_esc(table[table['task_type'] == t].iloc[0].optimizer) if (table['task_type'] == t).any() else '–'}</td></tr>"
+        for t in ttypes
+    )
+    head = (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body><main>"
+        f"<h1>{_esc(title)}</h1><p class='meta'>experiments: {_esc(experiments)} · {len(runs)} runs ("
+        + ", ".join(f"{_esc(k)}: {v}" for k, v in sorted(status.items()))
+        + f") · {len(result.trials)} trials · optimizers: {_esc(', '.join(result.optimizers))} · generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}</p>"
+        f"<nav><a href='#overview'>overview</a>{nav}</nav>"
+        "<section id='overview'><h2>Overview</h2><table><tr><th class='l'>task type</th><th>tasks</th><th>runs</th><th class='l'>best average rank (final)</th></tr>"
+        f"{overview_rows}</table><p class='note'>Per task, each objective is normalized to [0, 1] between the best (known optimum where given) and worst"
+        " value any run reached; final performance is the last incumbent, anytime performance the area under the incumbent curve over the"
+        " normalized budget. Ranks are per task after averaging seeds, over tasks where every optimizer of the task type has results.</p></section>"
+    )
+    body = "".join(_task_type_section(result, t, table, colors, max_task_plots) for t in ttypes)
+    return head + body + "</main></body></html>"
+
+
+def to_latex(table: Any) -> str:
+    """The ranking table as a LaTeX ``tabular`` (booktabs), CIs in brackets, one block per task type."""
+
+    def tex(s: Any) -> str:
+        return str(s).replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%").replace("#", r"\#")
+
+    lines = [r"\begin{tabular}{llrllll}", r"\toprule", r"task type & optimizer & tasks & rank (final) & regret (final) & rank (anytime) & AUC (anytime) \\", r"\midrule"]
+    previous = None
+    for r in table.itertuples(index=False):
+        if previous is not None and r.task_type != previous:
+            lines.append(r"\midrule")
+        lines.append(
+            f"{tex(r.task_type) if r.task_type != previous else ''} & {tex(r.optimizer)} & {int(r.n_tasks)} & "
+            f"{r.rank_final:.2f} [{r.rank_final_low:.2f}, {r.rank_final_high:.2f}] & {r.final:.3f} [{r.final_low:.3f}, {r.final_high:.3f}] & "
+            f"{r.rank_auc:.2f} [{r.rank_auc_low:.2f}, {r.rank_auc_high:.2f}] & {r.auc:.3f} [{r.auc_low:.3f}, {r.auc_high:.3f}] \\\\"
+        )
+        previous = r.task_type
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def write_report(result: Analysis, out: str | Path, format: str = "html", title: str = "carps report", max_task_plots: int = 12) -> Path:
+    """Write the report (``html``) or the ranking table (``csv``, ``latex``) to ``out``; returns the path."""
+    from carps.core.errors import CarpsError
+
+    if format not in FORMATS:
+        raise CarpsError(f"unknown report format '{format}'; use one of: {', '.join(FORMATS)}")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if format == "html":
+        out.write_text(render_html(result, title, max_task_plots), encoding="utf-8")
+    elif format == "csv":
+        ranking_table(result).to_csv(out, index=False)
+    else:
+        out.write_text(to_latex(ranking_table(result)), encoding="utf-8")
+    return out
