@@ -24,6 +24,11 @@ keys:
   results_dir=results  (or $CARPS_RESULTS_DIR)
   n_jobs=1        parallel runs in a local process pool
   launcher=local  'local' or 'ray' (see docs/scaling.md)
+  max_retries=2   tries more for a run whose worker process died (killed, out of memory)
+  ray_address=    with launcher=ray: 'auto' or host:port of a running Ray cluster (default: a local Ray)
+  batch_size=auto with launcher=ray: runs per Ray task ('auto' adapts to the run time)
+  resources.cpus_per_run=, resources.gpus_per_run=   with launcher=ray: per run, fractions allowed
+                  (default: each benchmark family's own, e.g. BBOB 1 CPU, no GPU)
   optimizer.<name>=value   override an optimizer parameter; task.<name>=value a task option
   quiet=false     no progress line
 flags:
@@ -82,6 +87,11 @@ def main(args: list[str]) -> int:
     else:
         from carps.launch.local import launch_local
 
-        launch_local(plan.runs, exp_dir, n_jobs=n_jobs, progress=progress)
+        if o.prefixed("resources") or o.get("ray_address") is not None:
+            print("note: resources.* and ray_address apply to launcher=ray only", file=sys.stderr)
+        retries = o.get("max_retries", 2)
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise OverrideError(f"max_retries must be a non-negative integer, got '{retries}'")
+        launch_local(plan.runs, exp_dir, n_jobs=n_jobs, progress=progress, max_retries=retries)
     print(progress.summary(), file=sys.stderr)
     return 1 if progress.counts["failed"] else 0

@@ -184,3 +184,17 @@ def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any],
 def run_status(spec: RunSpec, experiment_dir: str | Path) -> str | None:
     """``done``, ``failed``, ``running`` (started, not finished) or None (never started)."""
     return RunFolder(spec.folder(Path(experiment_dir))).status()
+
+
+def write_failed(spec: RunSpec, experiment_dir: str | Path, error: str, attempts: int) -> RunOutcome:
+    """Record a run that never finished, e.g. its worker process died on every try.
+
+    Only ``run.json`` is (re)written: trials a local run logged before dying stay on disk, and a
+    later resume continues from them. A run already done is left alone.
+    """
+    folder = RunFolder(spec.folder(Path(experiment_dir)))
+    if folder.status() == DONE:
+        return RunOutcome(spec, SKIPPED)
+    record = _run_record(spec, FAILED, error=error, attempts=attempts, timings={"finished_at": time.time()})
+    folder.write_run(record)
+    return _outcome(spec, record)

@@ -1,19 +1,42 @@
-"""The local launcher: runs in this process (``n_jobs=1``) or in a process pool."""
+"""The local launcher: runs in this process (``n_jobs=1``) or in a process pool.
+
+Workers write their run's folder themselves (:func:`~carps.launch.execute.run_to_folder`). A worker
+process that dies (killed, out of memory) breaks the whole pool and fails every run in flight, with
+no way to tell which run caused it: the pool is replaced, runs that had not started go back into the
+queue, and runs that had started are set aside and retried at the end one at a time in a fresh
+one-worker pool, where a death is that run's own. A run dying on each of its ``max_retries`` tries is
+recorded as failed; a retried run continues from the trials it had logged.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Sequence
 
-from carps.launch.execute import RunOutcome, run_to_folder
+from carps.launch.execute import RUNNING, RunOutcome, run_status, run_to_folder, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
 
-def launch_local(runs: Sequence[RunSpec], experiment_dir: Path, n_jobs: int = 1, progress: RunProgress | None = None) -> list[RunOutcome]:
-    """Execute ``runs``; each worker writes its run's folder itself. Finished runs are skipped."""
+def _pool(n_jobs: int) -> ProcessPoolExecutor:
+    # forkserver: workers start clean (no inherited threads or locks) yet cheaply
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["carps.launch.execute"])
+    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=context)
+
+
+def launch_local(
+    runs: Sequence[RunSpec], experiment_dir: Path, n_jobs: int = 1, progress: RunProgress | None = None, max_retries: int = 2
+) -> list[RunOutcome]:
+    """Execute ``runs``; finished runs are skipped, partial ones resumed.
+
+    With ``n_jobs=1`` the runs execute in this process (fast to start, easy to debug; a run that
+    kills its process ends the command, and rerunning it resumes). ``n_jobs>1`` uses a process pool
+    that survives worker deaths (see the module docstring).
+    """
     progress = progress or RunProgress(len(runs), enabled=False)
     outcomes: list[RunOutcome] = []
     if n_jobs <= 1 or len(runs) <= 1:
@@ -22,24 +45,69 @@ def launch_local(runs: Sequence[RunSpec], experiment_dir: Path, n_jobs: int = 1,
             progress.update(outcome)
             outcomes.append(outcome)
         return outcomes
-    # forkserver: workers start clean (no inherited threads or locks) yet cheaply
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["carps.launch.execute"])
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
-        pending: set[Future[RunOutcome]] = set()
-        queue = list(reversed(runs))
+    suspects: list[RunSpec] = []
+    queue = list(reversed(runs))
+    while queue:
+        outcomes.extend(_run_pool(queue, experiment_dir, n_jobs, progress, suspects))
+    for spec in suspects:
+        outcomes.append(_run_alone(spec, experiment_dir, progress, max_retries))
+    return outcomes
+
+
+def _run_pool(queue: list[RunSpec], experiment_dir: Path, n_jobs: int, progress: RunProgress, suspects: list[RunSpec]) -> list[RunOutcome]:
+    """Run from ``queue`` (popped from the end) until it is empty or a worker dies."""
+    outcomes = []
+    pending: dict[Future[RunOutcome], RunSpec] = {}
+    with _pool(n_jobs) as pool:
         try:
             while queue or pending:
                 # keep a bounded window in flight so memory stays flat for huge experiments
                 while queue and len(pending) < 4 * n_jobs:
-                    pending.add(pool.submit(run_to_folder, queue.pop(), experiment_dir))
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    spec = queue.pop()
+                    pending[pool.submit(run_to_folder, spec, experiment_dir)] = spec
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                lost: list[RunSpec] = []
                 for future in done:
-                    outcome = future.result()
+                    spec = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        lost.append(spec)
+                        continue
                     progress.update(outcome)
                     outcomes.append(outcome)
+                if lost:  # a worker died and took the pool down, with every run in flight
+                    lost.extend(pending.values())
+                    pending.clear()
+                    for spec in lost:
+                        # started runs (run.json says running) are suspects; the others never ran
+                        if run_status(spec, experiment_dir) == RUNNING:
+                            suspects.append(spec)
+                            progress.retry(spec, "a worker process died")
+                        else:
+                            queue.append(spec)
+                    return outcomes
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
     return outcomes
+
+
+def _run_alone(spec: RunSpec, experiment_dir: Path, progress: RunProgress, max_retries: int) -> RunOutcome:
+    """Retry one run in its own one-worker pool, so that a worker death is attributed to it."""
+    tries = 1  # the try on which its pool broke
+    while True:
+        if tries > max_retries and tries > 1:
+            outcome = write_failed(spec, experiment_dir, f"worker process died on each of {tries} tries (killed or out of memory)", tries)
+            break
+        tries += 1
+        try:
+            with _pool(1) as pool:
+                outcome = pool.submit(run_to_folder, spec, experiment_dir).result()
+            break
+        except BrokenProcessPool:
+            if tries <= max_retries:
+                progress.retry(spec, "a worker process died")
+    progress.update(outcome)
+    return outcome

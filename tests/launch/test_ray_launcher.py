@@ -1,0 +1,141 @@
+"""The Ray launcher on a real local Ray (2 CPUs): same results as the local launcher, worker deaths
+retried without duplicates, resume after the driver is killed, clear errors for missing GPUs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from carps.core.errors import CarpsError
+from carps.launch.execute import DONE, FAILED, run_status
+from carps.launch.local import launch_local
+from carps.launch.plan import make_plan
+from carps.launch.progress import RunProgress
+from carps.launch.ray_launcher import RayOptions, launch_ray, run_resources
+from tests.conftest import carps_cmd
+from tests.launch.conftest import comparable, trials_of
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(killer_plugin):
+    """One local Ray for the module; its workers find the test plugin through PYTHONPATH."""
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(killer_plugin), *([old] if old else [])])
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=80 * 1024**2, logging_level=logging.ERROR)
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+    yield ray.get_runtime_context().gcs_address
+    ray.shutdown()
+
+
+def test_ray_results_equal_local_results_run_for_run(ray_cluster, tmp_path):
+    plan = make_plan(["random"], ["blackbox/bbob/f0[1-3]_d2_i[1-4]"], [1, 2], n_trials=15)
+    assert len(plan.runs) == 24
+    launch_local(plan.runs, tmp_path / "local")
+    progress = RunProgress(len(plan.runs), enabled=False)
+    outcomes = launch_ray(plan.runs, tmp_path / "ray", progress=progress, options=RayOptions(batch_size=5))
+    assert progress.counts[DONE] == 24 and len(outcomes) == 24
+    for spec in plan.runs:
+        local, remote = spec.folder(tmp_path / "local"), spec.folder(tmp_path / "ray")
+        assert comparable(trials_of(remote)) == comparable(trials_of(local)), spec
+        assert json.loads((remote / "run.json").read_text())["status"] == DONE
+
+
+def test_killed_workers_are_retried_and_nothing_is_written_twice(ray_cluster, tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    tasks = ["blackbox/killer/ok_[0-7]", "blackbox/killer/die_once_[0-1]", "blackbox/killer/die_always"]
+    plan = make_plan(["random"], tasks, [1], task_params={"marker_dir": str(markers)})
+    exp = tmp_path / "exp"
+    progress = RunProgress(len(plan.runs), enabled=False)
+    # batches of 4: a death takes down a batch, whose runs are then retried one per task
+    launch_ray(plan.runs, exp, progress=progress, options=RayOptions(batch_size=4, max_retries=1))
+    assert sorted(p.name for p in markers.iterdir()) == ["die_once_0.died", "die_once_1.died"]
+    assert progress.counts[DONE] == 10 and progress.counts[FAILED] == 1
+    assert progress.retries >= 3  # two batches split, die_always retried once
+    for spec in plan.runs:
+        folder = spec.folder(exp)
+        if spec.task.endswith("die_always"):
+            record = json.loads((folder / "run.json").read_text())
+            assert record["status"] == FAILED and record["attempts"] == 2
+            assert "worker died on each of 2 tries" in record["error"]
+            assert not (folder / "trials.jsonl").exists()
+        else:
+            assert run_status(spec, exp) == DONE
+            assert [t["trial"] for t in trials_of(folder)] == list(range(10))
+    assert "die_always" in progress.summary() and "worker died" in progress.summary()
+
+    # the same command again: done runs untouched, only the failed one tried again
+    stamps = {spec: spec.folder(exp).joinpath("run.json").stat().st_mtime_ns for spec in plan.runs}
+    again = RunProgress(len(plan.runs), enabled=False)
+    launch_ray(plan.runs, exp, progress=again, options=RayOptions(max_retries=0))
+    assert again.counts == {"done": 0, "failed": 1, "skipped": 10}
+    for spec in plan.runs:
+        if not spec.task.endswith("die_always"):
+            assert spec.folder(exp).joinpath("run.json").stat().st_mtime_ns == stamps[spec]
+
+
+def test_resume_after_the_driver_is_killed(ray_cluster, tmp_path, killer_plugin):
+    env = dict(os.environ, PYTHONPATH=str(killer_plugin), CARPS_RESULTS_DIR=str(tmp_path))
+    # 24 runs of 10 trials x 20 ms on 2 CPUs: about 2.5 s of work, killed once a few runs are on disk
+    args = [*carps_cmd(), "run", "optimizer=random", "task=blackbox/killer/slow_*", "seed=1,2", "task.sleep=0.02",
+            "experiment=e", "launcher=ray", f"ray_address={ray_cluster}", "batch_size=1", "quiet=true"]
+    driver = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    exp = tmp_path / "e"
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(exp.rglob("run.json"))) < 4 and driver.poll() is None:
+        time.sleep(0.02)
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+    before = {p: p.read_bytes() for p in exp.rglob("seed_*/*")}
+    assert 4 <= len([p for p in before if p.name == "run.json"]) < 24, driver.stderr.read().decode()[-2000:]
+
+    done = subprocess.run([*args, "--resume"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = list(exp.rglob("run.json"))
+    assert len(runs) == 24 and all(json.loads(p.read_text())["status"] == DONE for p in runs)
+    assert all(len(trials_of(p.parent)) == 10 for p in runs)
+    for path, content in before.items():  # runs finished before the kill were not redone
+        assert path.read_bytes() == content
+    status = subprocess.run([*carps_cmd(), "status", "experiment=e"], env=env, capture_output=True, text=True, timeout=60)
+    assert "total: 24 runs: 24 done, 0 failed, 0 running, 0 missing" in status.stdout
+
+
+def test_gpu_runs_need_gpus_unless_gpus_per_run_is_zero(ray_cluster, tmp_path):
+    plan = make_plan(["random"], ["blackbox/gpuish/ok_0", "blackbox/bbob/f01_d2_i1"], [1], n_trials=3)
+    gpu_spec, bbob_spec = plan.runs
+    assert run_resources(gpu_spec, RayOptions()).gpus == 0.5  # the family's YAML asks for half a GPU
+    assert run_resources(bbob_spec, RayOptions()).gpus == 0.0  # BBOB does not
+    assert run_resources(gpu_spec, RayOptions(gpus_per_run=0.25, cpus_per_run=0.5)).gpus == 0.25
+    with pytest.raises(CarpsError, match=r"ask for 0.5 GPU each, but the Ray cluster has 0 GPU.*resources.gpus_per_run=0"):
+        launch_ray(plan.runs, tmp_path / "gpu")
+    assert not (tmp_path / "gpu").exists()  # nothing ran
+    launch_ray(plan.runs, tmp_path / "cpu", options=RayOptions(gpus_per_run=0))
+    assert all(run_status(spec, tmp_path / "cpu") == DONE for spec in plan.runs)
+
+
+def test_cli_options_are_checked():
+    from carps.cli.overrides import OverrideError, parse_overrides
+
+    keys = ["ray_address", "max_retries", "batch_size", "n_jobs"]
+    o = parse_overrides(["resources.gpus_per_run=0.25", "batch_size=8", "ray_address=auto", "n_jobs=4"], allowed=keys, allowed_prefixes=["resources"])
+    opts = RayOptions.from_overrides(o)
+    assert (opts.gpus_per_run, opts.cpus_per_run, opts.batch_size, opts.ray_address, opts.num_cpus) == (0.25, None, 8, "auto", 4)
+    for bad in (["batch_size=0"], ["max_retries=-1"], ["resources.gpu=1"]):
+        with pytest.raises(OverrideError):
+            RayOptions.from_overrides(parse_overrides(bad, allowed=keys, allowed_prefixes=["resources"]))
