@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
@@ -13,55 +12,17 @@ from carps.benchmarks.hpob import HPOB
 from carps.benchmarks.hpobench_tabular import HPOBenchTabular
 from carps.core.errors import CarpsError
 
-ETAS = [0.001, 0.01, 0.1]
-DEPTHS = [1, 5, 10]
-ITERS = [10, 30, 100]
-SUBSAMPLES = [0.1, 1.0]
-SEEDS = [665, 1319]
-
-
-def _old_cs_json(hps: list[dict]) -> str:
-    """A ConfigSpace JSON string as HPOBench's metadata files store it (format 0.2, ConfigSpace 0.4)."""
-    return json.dumps({"hyperparameters": hps, "conditions": [], "forbiddens": [], "python_module_version": "0.4.18", "json_format_version": 0.2})
-
-
-def _acc(eta: float, depth: int, it: int, sub: float, seed: int, split: str) -> float:
-    return 0.5 + 0.1 * np.log10(eta * 1000) + 0.01 * depth + 0.0005 * it + 0.05 * sub + (seed % 7) * 1e-3 + (0.01 if split == "test" else 0.0)
+from reader_files import SEEDS, _acc, write_hpob_files, write_hpobench_files
 
 
 @pytest.fixture
 def hpobench_dir(tmp_path: Path) -> Path:
-    import pandas as pd
+    return write_hpobench_files(tmp_path)
 
-    folder = tmp_path / "TabularData" / "xgb" / "31"
-    folder.mkdir(parents=True)
-    rows = []
-    for eta, depth, it, sub, seed in itertools.product(ETAS, DEPTHS, ITERS, SUBSAMPLES, SEEDS):
-        info = {
-            "train_loss": 0.0,
-            "val_loss": 1 - _acc(eta, depth, it, sub, seed, "val"),
-            "model_cost": it * sub * 0.01,
-            "train_scores": {"acc": 1.0, "f1": 1.0},
-            "val_scores": {"acc": _acc(eta, depth, it, sub, seed, "val"), "f1": 0.5},
-            "test_scores": {"acc": _acc(eta, depth, it, sub, seed, "test"), "f1": 0.5},
-            "train_costs": {"acc": 0.001, "f1": 0.001},
-            "val_costs": {"acc": 0.001, "f1": 0.001},
-            "test_costs": {"acc": 0.001, "f1": 0.001},
-        }
-        rows.append({"eta": np.float32(eta), "max_depth": depth, "iter": it, "subsample": np.float32(sub), "seed": seed,
-                     "result": {"function_value": info["val_loss"], "cost": info["model_cost"], "info": info}})
-    pd.DataFrame(rows).to_parquet(folder / "xgb_31_data.parquet.gzip", compression="gzip")
-    x = _old_cs_json([
-        {"name": "eta", "type": "ordinal", "sequence": ETAS, "default": 0.01},
-        {"name": "max_depth", "type": "ordinal", "sequence": DEPTHS, "default": 5},
-    ])
-    z = _old_cs_json([
-        {"name": "iter", "type": "ordinal", "sequence": ITERS, "default": 100},
-        {"name": "subsample", "type": "ordinal", "sequence": SUBSAMPLES, "default": 1.0},
-    ])
-    meta = {"exp_args": {"space": "xgb"}, "config_spaces": {"x": x, "x_discrete": x, "z": z, "z_discrete": z}, "global_min": {"val": 0.1}}
-    (folder / "xgb_31_metadata.json").write_text(json.dumps(meta))
-    return tmp_path / "TabularData"
+
+@pytest.fixture
+def hpob_dir(tmp_path: Path) -> Path:
+    return write_hpob_files(tmp_path)
 
 
 def test_hpobench_tasks_answer_from_the_table(hpobench_dir: Path) -> None:
@@ -98,20 +59,6 @@ def test_hpobench_without_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         HPOBenchTabular().get_task("blackbox/hpobench/xgb_31")
     with pytest.raises(CarpsError, match="does not exist; download"):
         HPOBenchTabular(data_dir=str(tmp_path / "missing")).task_ids()
-
-
-@pytest.fixture
-def hpob_dir(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    data = {
-        "5971": {
-            "10093": {"X": rng.uniform(0, 1, (30, 4)).round(4).tolist(), "y": rng.uniform(0.5, 1.0, (30, 1)).tolist()},
-            "3954": {"X": rng.uniform(0, 1, (10, 4)).tolist(), "y": rng.uniform(0.5, 1.0, (10, 1)).tolist()},
-        },
-        "4796": {"145833": {"X": rng.uniform(0, 1, (12, 3)).tolist(), "y": rng.uniform(0.5, 1.0, (12, 1)).tolist()}},
-    }
-    (tmp_path / "meta-test-dataset.json").write_text(json.dumps(data))
-    return tmp_path
 
 
 def test_hpob_tasks_answer_with_the_nearest_recorded_point(hpob_dir: Path) -> None:
