@@ -105,12 +105,22 @@ def test_batch_and_fidelity(plugin):
 
 
 def test_check_benchmark_passes(plugin):
-    pytest.importorskip("carps.testing.benchmark_checks", reason="carps.testing.benchmark_checks is not there yet")
     from carps.testing import check_benchmark
 
-    report = check_benchmark("classic")
-    failed = [str(r) for r in report if not r.passed]
-    assert report and not failed, "\n".join(failed)
+    report = check_benchmark("classic", tasks_per_type=10, raise_on_failure=False)  # every task of the family
+    assert report.ok, report.summary()
+    assert len(report.tasks) == 8 and len(report.passed) > 8 * 9
+
+
+def test_out_of_space_is_refused_by_name(plugin):
+    from carps.benchmarks import get_task
+    from carps.core import CarpsError
+
+    task = get_task("multifidelity/classic/branin_mf")
+    with pytest.raises(CarpsError, match="x0"):
+        task.evaluate({"x0": 11.0, "x1": 1.0})
+    with pytest.raises(CarpsError, match="accuracy"):
+        task.evaluate({"x0": 1.0, "x1": 1.0}, fidelity=2.0)
 
 
 def test_docs_quote_the_example_files_verbatim():

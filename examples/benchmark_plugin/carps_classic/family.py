@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from carps.benchmarks.config_check import ConfigCheck
 from carps.core.benchmark import BenchmarkFamily
 from carps.core.errors import UnknownNameError
 from carps.core.task import Task
@@ -145,8 +146,13 @@ def _make_task(task_id: str, problem: Problem, fidelity: Fidelity | None) -> Tas
 
     names = [f"x{i}" for i in range(len(problem.bounds))]
     space = ConfigurationSpace({n: Float(n, (float(lo), float(hi))) for n, (lo, hi) in zip(names, problem.bounds)})
+    # a closed-form function returns a plausible number for any input: refuse what lies outside the space
+    check = ConfigCheck(space, task_id)
 
     def batch_function(configs: Sequence[dict[str, Any]], fidelities: Sequence[float | None], seed: int | None) -> list[float]:
+        for config, value in zip(configs, fidelities):
+            check(config)
+            check.fidelity(fidelity, value)
         x = np.array([[c[n] for n in names] for c in configs], dtype=float).reshape(len(configs), len(names))
         f = np.array([1.0 if v is None else v for v in fidelities], dtype=float)
         return problem.function(x, f).tolist()

@@ -1,0 +1,147 @@
+"""The all-in-one environment: everything ``carps[all]`` promises is installed, new enough, and imports.
+
+Run after ``pip install -e '.[all,dev]'`` (``make install``). Each failure names the pip extra to
+install. Libraries that cannot come through an extra are listed in ``OUTSIDE_EXTRAS`` with the
+command that installs them; docs/environment.md explains why.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import sys
+from importlib.metadata import PackageNotFoundError, packages_distributions, version
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# module -> how to install it, for libraries whose own metadata keeps them out of every extra
+OUTSIDE_EXTRAS = {
+    "dehb": "pip install --no-deps 'dehb==0.1.2'  (dehb declares numpy<2 but runs on numpy 2; see docs/environment.md)",
+}
+
+
+def _pyproject() -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli", reason="reading pyproject.toml on Python 3.10 needs tomli")
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+EXTRAS: dict[str, list[str]] = _pyproject()["project"]["optional-dependencies"]
+
+
+def expand(extra: str, seen: set[str] | None = None) -> list[tuple[str, str]]:
+    """(extra, requirement) pairs of an extra, following ``carps[...]`` self-references."""
+    from packaging.requirements import Requirement
+
+    seen = set() if seen is None else seen
+    pairs = []
+    for spec in EXTRAS[extra]:
+        req = Requirement(spec)
+        if req.name == "carps":
+            for sub in sorted(req.extras - seen):
+                seen.add(sub)
+                pairs.extend(expand(sub, seen))
+        else:
+            pairs.append((extra, spec))
+    return pairs
+
+
+ALL = expand("all")
+
+
+def test_all_covers_every_library_extra():
+    """``carps[all]`` holds every extra except the tooling ones (dev, docs)."""
+    included = {extra for extra, _ in ALL}
+    left_out = sorted(set(EXTRAS) - included - {"all", "dev", "docs"})
+    assert not left_out, f"extras not in carps[all]: {left_out}; add them to 'all' in pyproject.toml or document why in docs/environment.md"
+
+
+@pytest.mark.parametrize(("extra", "spec"), ALL, ids=[f"{e}:{s}" for e, s in ALL])
+def test_requirement_installed_and_importable(extra: str, spec: str) -> None:
+    from packaging.requirements import Requirement
+
+    req = Requirement(spec)
+    hint = f"pip install 'carps[{extra}]'"
+    try:
+        installed = version(req.name)
+    except PackageNotFoundError:
+        pytest.fail(f"extra '{extra}': {req.name} is not installed; {hint}")
+    assert req.specifier.contains(installed, prereleases=True), f"extra '{extra}': {req.name} {installed} does not satisfy '{spec}'; {hint}"
+    modules = sorted(m for m, dists in packages_distributions().items() if _same(req.name, dists) and not m.startswith("_") and m.isidentifier())
+    assert modules, f"extra '{extra}': {req.name} is installed but provides no importable module"
+    module = _main_module(req.name, modules)  # torch also ships functorch and torchgen: import torch
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # an import that breaks in this environment (e.g. a numpy 1 build)
+        pytest.fail(f"extra '{extra}': 'import {module}' ({req.name} {installed}) fails: {type(exc).__name__}: {exc}")
+
+
+def _same(name: str, dists: list[str]) -> bool:
+    norm = lambda s: s.lower().replace("_", "-").replace(".", "-")  # noqa: E731
+    return norm(name) in {norm(d) for d in dists}
+
+
+def _main_module(dist: str, modules: list[str]) -> str:
+    key = dist.lower().replace("-", "_")
+    return next((m for m in modules if m.lower() == key), modules[0])
+
+
+def test_numpy_2():
+    import numpy
+
+    assert int(numpy.__version__.split(".")[0]) >= 2, f"carps[all] is meant for numpy 2, this environment has numpy {numpy.__version__}"
+
+
+def _require_calls() -> list[tuple[str, int, str, str]]:
+    """Every ``require(module, extra)`` in carps: (file, line, module, extra)."""
+    calls = []
+    for path in sorted((REPO / "carps").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "require":
+                args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+                kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+                module, extra = (args + [None, None])[0], kw.get("extra", (args + [None, None])[1])
+                if module and extra and extra != "core":
+                    calls.append((str(path.relative_to(REPO)), node.lineno, module, extra))
+    return calls
+
+
+@pytest.mark.parametrize(("where", "line", "module", "extra"), _require_calls(), ids=lambda v: str(v))
+def test_every_optional_import_names_a_real_extra_and_works(where: str, line: int, module: str, extra: str) -> None:
+    """The extra an error message tells users to install exists, is part of carps[all], and provides the module."""
+    assert extra in EXTRAS, f"{where}:{line} tells users to install 'carps[{extra}]', which pyproject.toml does not define"
+    assert extra in {e for e, _ in ALL}, f"{where}:{line}: extra '{extra}' is not part of carps[all]"
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        how = OUTSIDE_EXTRAS.get(module.split(".")[0], f"pip install 'carps[{extra}]'")
+        pytest.fail(f"{where}:{line}: '{module}' does not import ({exc}); {how}")
+
+
+def _catalog_targets() -> list[tuple[str, str]]:
+    from carps.core.registry import get_registry
+
+    registry = get_registry()
+    opts = [(f"optimizer {e.id}", e.target) for e in registry.optimizers.values()]
+    fams = [(f"benchmark {e.family}", e.target) for e in registry.benchmarks.values()]
+    return sorted(set(opts + fams))
+
+
+@pytest.mark.parametrize(("entry", "target"), _catalog_targets(), ids=lambda v: str(v))
+def test_every_catalog_adapter_imports(entry: str, target: str) -> None:
+    from carps.core.registry import load_target
+
+    cls = load_target(target)  # raises a CarpsError naming the extra when a library is missing
+    assert isinstance(cls, type), f"{entry}: _target_ {target} is not a class"
+
+
+def test_python_version_supported():
+    requires = _pyproject()["project"]["requires-python"]
+    assert requires == ">=3.10", requires
+    assert sys.version_info >= (3, 10)
