@@ -135,3 +135,15 @@ def best_per_task(result: Analysis, metric: str = "final") -> Any:
     scores = performance.per_task(result.per_run, metric)
     wide = scores.pivot_table(index=["task_type", "task_id"], columns="optimizer", values="score", observed=True)
     return wide.replace([np.inf, -np.inf], np.nan)
+
+
+def mo_reference_table(result: Analysis) -> Any:
+    """Per multi-objective task: objectives, whether a known front was used, ideal, nadir, reference HV."""
+    import pandas as pd
+
+    rows = [
+        {"task_id": t, "n_obj": r["n_obj"], "known_front": r["front"] is not None, "ideal": np.round(r["ideal"], 4).tolist(),
+         "nadir": np.round(r["nadir"], 4).tolist(), "reference_hv": r["reference_hv"]}
+        for t, r in sorted(result.mo_references.items())
+    ]
+    return pd.DataFrame(rows, columns=["task_id", "n_obj", "known_front", "ideal", "nadir", "reference_hv"])

@@ -24,7 +24,8 @@ def _plt() -> Any:
     from carps.core.errors import require
 
     matplotlib = require("matplotlib", "analysis")
-    if matplotlib.get_backend().lower() != "agg":
+    backend = matplotlib.get_backend().lower()
+    if backend != "agg" and "inline" not in backend:  # keep notebooks' inline backend, else render off-screen
         matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
@@ -56,6 +57,9 @@ def to_data_uri(fig: Any, dpi: int = 90) -> str:
 def _new(width: float = 6.0, height: float = 3.6) -> tuple[Any, Any]:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(width, height))
+    # detached from pyplot at once: nothing accumulates over many figures, and a notebook shows a
+    # figure only where it is displayed (no second copy when the cell ends)
+    plt.close(fig)
     return fig, ax
 
 
@@ -76,6 +80,7 @@ def plot_over_budget(aggregated: Any, title: str = "", ylabel: str = "normalized
     ax.set_ylabel(ylabel)
     if log:
         ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(bottom=0.0)  # regrets are never negative; symlog would otherwise mirror the axis
     ax.set_xlim(0, 1)
     ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -96,6 +101,7 @@ def plot_task_curves(curves: Any, task_id: str, colors: dict[str, Any] | None = 
     ax.set_xlim(0, 1)
     if log:
         ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(bottom=0.0)  # regrets are never negative; symlog would otherwise mirror the axis
     ax.set_xlabel("budget used (fraction)")
     ax.set_ylabel(ylabel)
     ax.set_title(task_id, fontsize=9)
@@ -157,6 +163,7 @@ def plot_cd_diagram(result: Any, title: str = "") -> Any:
     first = top - 0.32 - 0.16 * len(result.cliques)
     ymin, ymax = first - 0.32 * (rows - 1) - 0.3, top + 0.75
     fig, ax = plt.subplots(figsize=(7.0, 0.4 + 0.95 * (ymax - ymin)))
+    plt.close(fig)
     ax.set_xlim(lo - 0.9, hi + 0.9)
     ax.set_ylim(ymin, ymax)
     ax.axis("off")
