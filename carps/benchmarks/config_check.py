@@ -48,9 +48,22 @@ class ConfigCheck:
             else:
                 integer = type(hp).__name__.startswith(("UniformInteger", "NormalInteger", "BetaInteger"))
                 self.rules[name] = ("int" if integer else "float", (hp.lower, hp.upper))
-        self.conditional = bool(space.conditions) or bool(space.forbidden_clauses)
+        from ConfigSpace import EqualsCondition, InCondition
+
         children = {c.child.name for c in space.conditions} if space.conditions else set()
         self.required = [n for n in self.rules if n not in children]
+        # simple conditions (child active iff the parent is active and takes one of some values) are
+        # checked here; anything else (AND/OR conjunctions, forbiddens) goes through ConfigSpace
+        self.simple: list[tuple[str, str, set[Any]]] = []
+        complex_conditions = False
+        for cond in space.conditions:
+            if isinstance(cond, EqualsCondition):
+                self.simple.append((cond.child.name, cond.parent.name, {cond.value}))
+            elif isinstance(cond, InCondition):
+                self.simple.append((cond.child.name, cond.parent.name, set(cond.values)))
+            else:
+                complex_conditions = True
+        self.conditional = complex_conditions or bool(space.forbidden_clauses)
 
     def __call__(self, config: dict[str, Any]) -> None:
         for name in self.required:
@@ -72,6 +85,11 @@ class ConfigCheck:
                 raise InvalidConfigError(f"{self.task_id}: {name}={value!r} is outside [{low}, {high}]")
             if kind == "int" and value != int(value):
                 raise InvalidConfigError(f"{self.task_id}: {name}={value!r} must be an integer")
+        for child, parent, allowed in self.simple:
+            active = parent in config and config[parent] in allowed
+            if active != (child in config):
+                state = "active" if active else "inactive"
+                raise InvalidConfigError(f"{self.task_id}: hyperparameter '{child}' is {state} (it depends on {parent}) but {'missing' if active else 'given'}")
         if self.conditional:
             from carps.core.space import to_configuration
 
