@@ -63,3 +63,12 @@ def test_random_points_never_dominate_the_front(task_id):
 def test_dtlz2_front_lies_on_the_unit_sphere():
     front = known_front("multiobjective/pymoo/dtlz2_m5_d14")
     np.testing.assert_allclose(np.linalg.norm(front, axis=1), 1.0, atol=1e-9)
+
+
+def test_front_hook_finds_fronts_from_ids_and_tasks():
+    from carps.benchmarks.fronts import known_front as hook
+
+    task = get_task("multiobjective/pymoo/wfg4_m3_d14")
+    np.testing.assert_array_equal(hook(task), hook(task.id))
+    assert hook("momf/momfsynth/zdt2_d10_s050").shape == (100, 2)
+    assert hook("multiobjective/yahpo/lcbench_3945_acc-time") is None
