@@ -18,7 +18,7 @@ from typing import Any
 from carps import __version__
 from carps.core.errors import CarpsError
 from carps.core.loop import ReplayMismatch, RunSummary, run_trials
-from carps.core.records import SCHEMA_VERSION, MemorySink, RunFolder, TrialSink
+from carps.core.records import SCHEMA_VERSION, MemorySink, RunFolder, TrialSink, dumps
 from carps.core.registry import get_registry
 from carps.core.task import Task
 from carps.core.types import Budget
@@ -171,14 +171,30 @@ def run_in_memory(spec: RunSpec) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return record, sink.records
 
 
-def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any], trials: list[dict[str, Any]]) -> RunOutcome:
-    """Driver side of a remote run: write trials, then ``run.json`` (its status marks the run complete)."""
+def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any], trials: list[dict[str, Any]] | str) -> RunOutcome:
+    """Driver side of a remote run: write trials, then ``run.json`` (its status marks the run complete).
+
+    ``trials`` are trial records, or the text of ``trials.jsonl`` already encoded by the worker
+    (:func:`encode_trials`), which spares a driver that writes for many workers the JSON encoding.
+    """
     folder = RunFolder(spec.folder(Path(experiment_dir)))
     if folder.status() == DONE:  # a retried duplicate must never be written twice
         return RunOutcome(spec, SKIPPED)
-    folder.write_all(trials)
+    if isinstance(trials, str):
+        # no fsync: like trials appended by a local run, the file survives a killed process (page
+        # cache); run.json is still written atomically and synced, and only then marks the run done
+        folder.path.mkdir(parents=True, exist_ok=True)
+        with open(folder.trials_file, "w") as fh:
+            fh.write(trials)
+    else:
+        folder.write_all(trials)
     folder.write_run(record)
     return _outcome(spec, record)
+
+
+def encode_trials(trials: list[dict[str, Any]]) -> str:
+    """The ``trials.jsonl`` text of trial records, exactly as :meth:`RunFolder.write_all` writes it."""
+    return "".join(dumps(r) + "\n" for r in trials)
 
 
 def run_status(spec: RunSpec, experiment_dir: str | Path) -> str | None:

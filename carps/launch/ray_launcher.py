@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from carps.core.errors import CarpsError, require
 from carps.core.registry import get_registry
-from carps.launch.execute import DONE, SKIPPED, RunOutcome, run_in_memory, run_status, write_failed, write_run
+from carps.launch.execute import DONE, SKIPPED, RunOutcome, encode_trials, run_in_memory, run_status, write_failed, write_run
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
@@ -113,13 +113,16 @@ def run_resources(spec: RunSpec, options: RayOptions) -> Resources:
     return Resources(float(cpus), float(gpus))
 
 
-def run_batch(specs: Sequence[RunSpec]) -> list[tuple[dict[str, Any], list[dict[str, Any]], float]]:
-    """Worker side: run each spec in memory; returns ``(run record, trial records, seconds)`` per run."""
+def run_batch(specs: Sequence[RunSpec]) -> list[tuple[dict[str, Any], str, float]]:
+    """Worker side: run each spec in memory; returns ``(run record, trials.jsonl text, seconds)`` per run.
+
+    The worker encodes the trials, so the one driver that writes for all workers only copies text.
+    """
     out = []
     for spec in specs:
         t0 = time.perf_counter()
         record, trials = run_in_memory(spec)
-        out.append((record, trials, time.perf_counter() - t0))
+        out.append((record, encode_trials(trials), time.perf_counter() - t0))
     return out
 
 
@@ -252,7 +255,8 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
     in_flight: dict[Any, tuple[_Class, list[RunSpec]]] = {}
     tries: dict[tuple[str, str, int], int] = {}  # by run folder: what a retry is counted against
     outcomes: list[RunOutcome] = []
-    writers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="carps-write")
+    # writing is mostly waiting for the disk (fsync of run.json): threads overlap those waits
+    writers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="carps-write")
 
     def fail(spec: RunSpec, reason: str) -> None:
         outcome = write_failed(spec, experiment_dir, reason, tries.get(_key(spec), 1))
@@ -271,7 +275,7 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
             if rest:  # take everything else that is ready too, and write it in one go
                 more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
                 ready += more
-            results: list[tuple[RunSpec, dict[str, Any], list[dict[str, Any]]]] = []
+            results: list[tuple[RunSpec, dict[str, Any], str]] = []
             for ref in ready:
                 c, batch = in_flight.pop(ref)
                 try:

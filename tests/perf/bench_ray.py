@@ -1,0 +1,179 @@
+"""Ray launcher overhead: throughput of runs through Ray on k CPUs versus the same work in one process.
+
+    python tests/perf/bench_ray.py --runs 1000 --trials 100 --cpus 2,16 --tiny 3000 [--gpu-task blackbox/nn/digits_cnn]
+
+Figures (printed, and written as JSON with ``--json``):
+
+- one process: the local launcher with ``n_jobs=1`` (runs write their own folder), and the exact work
+  a Ray run does (``run_in_memory`` + encode + ``write_run``) in a loop; the faster is the baseline.
+- Ray on k CPUs (``ray.init(num_cpus=k)``), workers warmed up first (started and imports done, as in
+  any experiment past its first seconds); the cold start (``ray.init`` + warm-up) is reported apart.
+  Parallel efficiency = (baseline time / Ray time) / k; the strict variant divides the one-process
+  compute time alone (no result writing) by k * Ray time.
+- utilization: the share of the k CPUs' time spent inside runs (from each run.json's timings); the
+  rest is scheduling, transfer and idling. Lost CPU time per run = (k * ray_time - time in runs) / n,
+  the per-run scheduling overhead; for tiny runs (1 trial) with adaptive batching and with batch_size=1.
+- with ``--gpu-task``: that task's runs, 4 at once with ``gpus_per_run=0.25`` on one GPU, against one alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from carps.launch.execute import DONE, encode_trials, run_in_memory, write_run
+from carps.launch.local import launch_local
+from carps.launch.plan import RunSpec, make_plan
+from carps.launch.progress import RunProgress
+from carps.launch.ray_launcher import RayOptions, launch_ray
+
+BBOB = "blackbox/bbob/*_d5_i*"  # 24 functions x 10 instances, 5-d
+
+
+def bbob_runs(n: int, trials: int, dims: str = BBOB) -> list[RunSpec]:
+    seeds = range(1, n // 240 + 2)
+    return make_plan(["random"], [dims], seeds, n_trials=trials).runs[:n]
+
+
+def one_process(runs: list[RunSpec], root: Path) -> dict[str, float]:
+    run_in_memory(runs[0])  # imports and caches, as a warm worker has them
+    t0 = time.perf_counter()
+    launch_local(runs, root / "local")
+    t_local = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for spec in runs:
+        record, trials = run_in_memory(spec)
+        write_run(spec, root / "memory", record, encode_trials(trials))
+    t_memory = time.perf_counter() - t0
+    return {"local_launcher_s": t_local, "in_memory_s": t_memory, "baseline_s": min(t_local, t_memory)}
+
+
+def busy_seconds(experiment_dir: Path) -> float:
+    """Seconds the workers spent inside runs (task build, optimizer, objective), from every run.json."""
+    total = 0.0
+    for path in experiment_dir.rglob("run.json"):
+        t = json.loads(path.read_text())["timings"]
+        total += t["finished_at"] - t["started_at"]
+    return total
+
+
+def _warm() -> int:
+    import carps.launch.ray_launcher  # noqa: F401  - what every run needs, imported once per worker
+    from carps.benchmarks.bbob import make_bbob_task
+
+    make_bbob_task(1, 2, 1)
+    time.sleep(0.5)  # holds its CPU so that every worker process gets started
+    return os.getpid()
+
+
+def ray_session(k: int, jobs: list[tuple[str, list[RunSpec], RayOptions]], root: Path, gpus: int | None = None) -> dict[str, float]:
+    import ray
+
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    ray.init(num_cpus=k, num_gpus=gpus, include_dashboard=False, log_to_driver=False, object_store_memory=400 * 1024**2, logging_level=logging.ERROR)
+    pids = ray.get([ray.remote(num_cpus=1)(_warm).remote() for _ in range(k)])
+    out["cold_start_s"] = time.perf_counter() - t0
+    out["warm_workers"] = len(set(pids))
+    try:
+        for name, runs, options in jobs:
+            progress = RunProgress(len(runs), enabled=False)
+            t0 = time.perf_counter()
+            launch_ray(runs, root / f"ray{k}_{name}", progress=progress, options=options)
+            out[f"{name}_s"] = elapsed = time.perf_counter() - t0
+            assert progress.counts[DONE] == len(runs), progress.summary()
+            busy = busy_seconds(root / f"ray{k}_{name}")
+            # of the k CPUs' time, the share spent inside runs; the rest is scheduling, transfer, idling
+            out[f"{name}_utilization"] = busy / (k * elapsed)
+            out[f"{name}_lost_ms_per_run"] = 1e3 * (k * elapsed - busy) / len(runs)
+    finally:
+        ray.shutdown()
+    return out
+
+
+def gpu_sharing(task: str, trials: int, root: Path) -> dict[str, float]:
+    """Four runs at once, a quarter GPU each, versus one run alone on the GPU."""
+    import ray
+
+    runs = make_plan(["random"], [task], [1, 2, 3, 4], n_trials=trials).runs
+    ray.init(num_cpus=8, include_dashboard=False, log_to_driver=False, object_store_memory=400 * 1024**2, logging_level=logging.ERROR)
+    try:
+        gpus = ray.cluster_resources().get("GPU", 0)
+        out: dict[str, float] = {"gpus": gpus}
+        if gpus < 1:
+            return out
+        opts = RayOptions(gpus_per_run=0.25, batch_size=1)
+        launch_ray(runs[:1], root / "gpu_warm", options=opts)  # CUDA context, data, kernels: warm
+        t0 = time.perf_counter()
+        launch_ray(runs[:1], root / "gpu_one", options=opts)
+        out["one_run_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        progress = RunProgress(4, enabled=False)
+        launch_ray(runs, root / "gpu_four", progress=progress, options=opts)
+        out["four_runs_s"] = time.perf_counter() - t0
+        out["four_done"] = progress.counts[DONE]
+        out["ratio_four_vs_one"] = out["four_runs_s"] / out["one_run_s"]  # 1.0: four for the price of one
+        return out
+    finally:
+        ray.shutdown()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--trials", type=int, default=100)
+    ap.add_argument("--cpus", default="2,16")
+    ap.add_argument("--tiny", type=int, default=3000, help="runs of 1 trial for the scheduling overhead (0: skip)")
+    ap.add_argument("--gpu-task", default=None)
+    ap.add_argument("--gpu-trials", type=int, default=5)
+    ap.add_argument("--dir", default=None, help="results folder (default: a temporary one, removed)")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    root = Path(args.dir or tempfile.mkdtemp(prefix="bench_ray_"))
+    report: dict[str, object] = {"cpu_count": os.cpu_count(), "runs": args.runs, "trials": args.trials, "python": sys.version.split()[0]}
+
+    def show(key: str, value: object) -> None:
+        report[key] = value
+        print(f"{key}: {json.dumps(value)}", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=1))
+
+    runs = bbob_runs(args.runs, args.trials)
+    tiny = make_plan(["random"], ["blackbox/bbob/*_d2_i*"], range(1, args.tiny // 240 + 2), n_trials=1).runs[: args.tiny] if args.tiny else []
+    base = one_process(runs, root / "base")
+    base["busy_s"] = busy_seconds(root / "base" / "memory")
+    show("one_process", base)
+    show("one_process_runs_per_s", args.runs / base["baseline_s"])
+    for k in [int(c) for c in args.cpus.split(",")]:
+        jobs = [("main", runs, RayOptions()), ("main_again", runs, RayOptions())]
+        if tiny and k == max(int(c) for c in args.cpus.split(",")):
+            jobs += [("tiny_auto", tiny, RayOptions()), ("tiny_batch1", tiny, RayOptions(batch_size=1))]
+        r = ray_session(k, jobs, root)
+        for name in ("main", "main_again"):  # two passes: a feel for the noise
+            r[f"{name}_speedup"] = speedup = base["baseline_s"] / r[f"{name}_s"]
+            r[f"{name}_efficiency"] = speedup / k
+            r[f"{name}_runs_per_s"] = args.runs / r[f"{name}_s"]
+            # strict: against the runs' own compute in one process, as if writing results cost nothing
+            r[f"{name}_efficiency_vs_compute"] = base["busy_s"] / (k * r[f"{name}_s"])
+        for name in ("tiny_auto", "tiny_batch1"):
+            if f"{name}_s" in r:
+                r[f"{name}_runs_per_s"] = len(tiny) / r[f"{name}_s"]
+        show(f"ray_{k}_cpus", r)
+    if args.gpu_task:
+        try:
+            show("gpu_sharing", gpu_sharing(args.gpu_task, args.gpu_trials, root))
+        except Exception as exc:  # the GPU part is optional; keep the CPU figures
+            show("gpu_sharing", {"error": f"{type(exc).__name__}: {exc}"})
+    if not args.dir:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
