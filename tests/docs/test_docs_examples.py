@@ -148,3 +148,11 @@ def test_block_parser():
     text = "intro\n\n```python\nx = 1\n```\n\n<!-- no-test -->\n```python\nraise SystemExit\n```\n  ```python\n  y = 2\n  ```\n```bash\nls\n```\n"
     blocks = python_blocks(text)
     assert [(b.line, b.code, b.skipped) for b in blocks] == [(4, "x = 1", False), (9, "raise SystemExit", True), (12, "y = 2", False)]
+
+
+def test_sklearn_tuning_example_fits_in_15_lines():
+    """The first example of docs/library.md (issue: "tunes a scikit-learn model in 15 lines")."""
+    first = python_blocks((DOCS / "library.md").read_text())[0]
+    lines = [line for line in first.code.splitlines() if line.strip()]
+    assert "create(" in first.code and "sklearn" in first.code and not first.skipped
+    assert len(lines) <= 15, f"the scikit-learn example has {len(lines)} lines"
