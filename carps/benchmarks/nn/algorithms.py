@@ -84,7 +84,7 @@ def make_nadamw(params: Any, lr: float, betas: tuple[float, float], eps: float =
 
     (torch's ``NAdam`` uses Dozat's momentum schedule instead, hence this class.)
     """
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
 
     class NAdamW(torch.optim.Optimizer):
         def __init__(self) -> None:
@@ -158,7 +158,7 @@ class Trainer:
 
 def tuned_trainer(model: Any, config: dict[str, Any], total_steps: int) -> Trainer:
     """AdamW or NadamW from a configuration of :func:`tuned_space`."""
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
     rule = config.get("update_rule", "nadamw")
     lr = float(config["learning_rate"])
     betas = (float(config["beta1"]), 1.0 - float(config["one_minus_beta2"]))
@@ -181,7 +181,7 @@ def lrfree_trainer(model: Any, name: str, total_steps: int, options: dict[str, A
 
     ``options["schedule"]`` replaces the method's schedule (``constant`` or ``cosine``).
     """
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
     if name not in LRFREE:
         raise CarpsError(f"unknown learning-rate-free algorithm '{name}'; choose one of: {', '.join(LRFREE)}")
     package, target, _ = LRFREE[name]
@@ -189,7 +189,7 @@ def lrfree_trainer(model: Any, name: str, total_steps: int, options: dict[str, A
     try:
         module = __import__(module_name, fromlist=[cls_name])
     except ImportError as exc:
-        raise CarpsError(f"'{name}' needs the package {package} ({exc}); install it with: pip install 'carps[lrfree]'") from exc
+        raise CarpsError(f"'{name}' needs the package {package} ({exc}); install it with: pip install 'carps[nn]'") from exc
     kwargs = dict(options or {})
     schedule = kwargs.pop("schedule", _LRFREE_SCHEDULE[name])
     opt = getattr(module, cls_name)(model.parameters(), **kwargs)

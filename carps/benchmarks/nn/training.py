@@ -23,7 +23,7 @@ from carps.benchmarks.nn.workloads import WORKLOADS, Workload
 
 def resolve_device(device: str | None) -> str:
     """``auto`` (or None) picks ``cuda`` when a GPU is visible, else ``cpu``; other names pass through."""
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
     if device in (None, "", "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
     if str(device).startswith("cuda") and not torch.cuda.is_available():
@@ -33,13 +33,13 @@ def resolve_device(device: str | None) -> str:
 
 @lru_cache(maxsize=16)
 def _tensors(name: str, device: str) -> dict[str, Any]:
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
     return {k: torch.as_tensor(v).to(device) for k, v in WORKLOADS[name].data().items()}
 
 
 @contextmanager
 def _reproducible(device: str, threads: int | None) -> Iterator[None]:
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
     was_deterministic = torch.are_deterministic_algorithms_enabled()
     old_threads = torch.get_num_threads()
     cpu = device == "cpu"
@@ -57,7 +57,7 @@ def _reproducible(device: str, threads: int | None) -> Iterator[None]:
 
 def _loss_and_score(workload: Workload, out: Any, y: Any) -> tuple[Any, Any]:
     """Mean training loss, and the per-batch quantity the metric is built from."""
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
     f = torch.nn.functional
     if workload.kind == "regression":
         pred = out.squeeze(-1)
@@ -71,7 +71,7 @@ def _loss_and_score(workload: Workload, out: Any, y: Any) -> tuple[Any, Any]:
 
 def _evaluate(workload: Workload, model: Any, x: Any, y: Any, batch: int = 1024) -> tuple[float, float]:
     """(metric, mean loss) on a split: accuracy, or R^2 for regression."""
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
     total_loss, total_score, count = 0.0, 0.0, 0
     with torch.no_grad():
         for i in range(0, len(x), batch):
@@ -103,10 +103,10 @@ def train(
     defaults when None); ``epochs`` defaults to the workload's ``max_epochs``.
 
     >>> out = train("cancer_mlp", epochs=2, seed=1)
-    >>> sorted(out)[:4], 0.0 <= out["valid_error"] <= 1.0
-    (['algorithm', 'device', 'diverged', 'epochs'], True)
+    >>> out["steps"], out["valid_loss"] < out["initial_valid_loss"], 0.0 <= out["valid_error"] <= 1.0
+    (22, True, True)
     """
-    torch = require("torch", extra="torch")
+    torch = require("torch", extra="nn")
     wl = WORKLOADS[workload] if isinstance(workload, str) else workload
     epochs = int(epochs or wl.max_epochs)
     if epochs < 1:
@@ -129,6 +129,8 @@ def train(
             trainer: Trainer = tuned_trainer(model, config or dict(tuned_space().get_default_configuration()), total_steps)
         else:
             trainer = lrfree_trainer(model, algorithm, total_steps, options)
+        with trainer.evaluation(model) as evaluated:
+            _, initial_valid_loss = _evaluate(wl, evaluated, data["x_valid"], data["y_valid"])
         order = torch.Generator().manual_seed(int(seed))
         steps, steps_to_target, diverged = 0, None, False
         curve: list[float] = []
@@ -167,6 +169,7 @@ def train(
         "test_metric": test_metric,
         "test_error": error(test_metric),
         "valid_loss": valid_loss,
+        "initial_valid_loss": initial_valid_loss,
         "train_time": train_time,
         "steps": steps,
         "steps_to_target": steps_to_target if steps_to_target is not None else total_steps,

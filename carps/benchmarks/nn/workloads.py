@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from carps.core.errors import require
+
 SPLIT_SEED = 0
 
 
@@ -65,10 +67,12 @@ def _split(x: np.ndarray, y: np.ndarray, standardize: bool = True) -> dict[str, 
 
 
 # data ------------------------------------------------------------------------------------------
-def _digits_flat() -> dict[str, np.ndarray]:
-    from sklearn.datasets import load_digits
+def _datasets() -> Any:
+    return require("sklearn.datasets", extra="nn")
 
-    d = load_digits()
+
+def _digits_flat() -> dict[str, np.ndarray]:
+    d = _datasets().load_digits()
     return _split(d.data.astype(np.float32) / 16.0, d.target.astype(np.int64), standardize=False)
 
 
@@ -80,16 +84,12 @@ def _digits_images() -> dict[str, np.ndarray]:
 
 
 def _breast_cancer() -> dict[str, np.ndarray]:
-    from sklearn.datasets import load_breast_cancer
-
-    d = load_breast_cancer()
+    d = _datasets().load_breast_cancer()
     return _split(d.data.astype(np.float64), d.target.astype(np.int64))
 
 
 def _friedman() -> dict[str, np.ndarray]:
-    from sklearn.datasets import make_friedman1
-
-    x, y = make_friedman1(n_samples=3000, n_features=10, noise=1.0, random_state=SPLIT_SEED)
+    x, y = _datasets().make_friedman1(n_samples=3000, n_features=10, noise=1.0, random_state=SPLIT_SEED)
     data = _split(x, y.astype(np.float64))
     mean, std = data["y_train"].mean(), data["y_train"].std()
     for key in ("y_train", "y_valid", "y_test"):
