@@ -45,7 +45,9 @@ def test_readers_conform_on_files_in_the_real_format(tmp_path: Path) -> None:
 
 def test_every_catalog_declares_resources() -> None:
     for entry in get_registry().benchmarks.values():
-        assert entry.resources.get("cpus_per_run", 0) >= 1 and entry.resources.get("gpus_per_run") == 0, entry.family
+        cpus, gpus = entry.resources.get("cpus_per_run"), entry.resources.get("gpus_per_run")
+        assert isinstance(cpus, (int, float)) and cpus > 0, f"{entry.family}: resources.cpus_per_run must be > 0"
+        assert isinstance(gpus, (int, float)) and gpus >= 0, f"{entry.family}: resources.gpus_per_run must be >= 0"
 
 
 def _toy(function, task_id: str = "blackbox/toy/square") -> Task:
