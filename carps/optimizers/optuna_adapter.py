@@ -1,91 +1,210 @@
-"""Optuna samplers behind the ask/tell interface (Optuna's own ask-and-tell API)."""
+"""Optuna samplers (and Hyperband pruning) behind the ask/tell interface, via Optuna's ask-and-tell API.
+
+Three adapters, because what a sampler supports decides the task types:
+
+- :class:`OptunaOptimizer`: TPE (univariate, multivariate, multi-objective), random, Sobol QMC,
+  GP, NSGA-II and NSGA-III on blackbox and multi-objective tasks;
+- :class:`OptunaCmaEs`: CMA-ES, single objective only;
+- :class:`OptunaHyperband`: a sampler plus Optuna's ``HyperbandPruner`` on multi-fidelity tasks.
+
+>>> from ConfigSpace import ConfigurationSpace
+>>> opt = OptunaOptimizer(ConfigurationSpace({"x": (0.0, 1.0), "k": ["a", "b"]}), seed=1, sampler="tpe")
+>>> info = opt.ask()
+>>> sorted(info.config)
+['k', 'x']
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from carps.core.errors import require
+from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.types import TrialInfo, TrialValue
+from carps.optimizers.conditional import legalize, needs_legalizing
 
 
-def optuna_distributions(space: Any) -> dict[str, Any]:
-    """ConfigSpace hyperparameters as Optuna distributions (log scales, integers, categoricals kept)."""
-    from ConfigSpace import (
-        CategoricalHyperparameter,
-        Constant,
-        OrdinalHyperparameter,
-        UniformFloatHyperparameter,
-        UniformIntegerHyperparameter,
-    )
-
+def _optuna() -> Any:
     optuna = require("optuna", extra="optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def optuna_distributions(space: Any, ordinal_as_index: bool = False) -> dict[str, Any]:
+    """ConfigSpace hyperparameters as Optuna distributions, ready for ``study.ask(distributions)``.
+
+    Floats and integers keep their bounds and log scale (a normal or beta prior is dropped: Optuna has
+    no priors); categoricals become categorical distributions. An ordinal becomes a categorical of its
+    sequence, or with ``ordinal_as_index`` an integer index into it (see :func:`ordinal_sequences`),
+    so that samplers which model order (TPE, GP, CMA-ES) keep it.
+
+    >>> from ConfigSpace import ConfigurationSpace
+    >>> sorted(optuna_distributions(ConfigurationSpace({"x": (0.0, 1.0), "n": (1, 8)})))
+    ['n', 'x']
+    """
+    from ConfigSpace import CategoricalHyperparameter, Constant, OrdinalHyperparameter
+    from ConfigSpace.hyperparameters import FloatHyperparameter, IntegerHyperparameter
+
+    optuna = _optuna()
     dists: dict[str, Any] = {}
     for hp in space.values():
-        if isinstance(hp, UniformFloatHyperparameter):
-            dists[hp.name] = optuna.distributions.FloatDistribution(hp.lower, hp.upper, log=hp.log)
-        elif isinstance(hp, UniformIntegerHyperparameter):
-            dists[hp.name] = optuna.distributions.IntDistribution(hp.lower, hp.upper, log=hp.log)
+        if isinstance(hp, FloatHyperparameter):
+            dists[hp.name] = optuna.distributions.FloatDistribution(float(hp.lower), float(hp.upper), log=hp.log)
+        elif isinstance(hp, IntegerHyperparameter):
+            dists[hp.name] = optuna.distributions.IntDistribution(int(hp.lower), int(hp.upper), log=hp.log)
         elif isinstance(hp, CategoricalHyperparameter):
             dists[hp.name] = optuna.distributions.CategoricalDistribution(list(hp.choices))
         elif isinstance(hp, OrdinalHyperparameter):
-            dists[hp.name] = optuna.distributions.CategoricalDistribution(list(hp.sequence))
+            if ordinal_as_index:
+                dists[hp.name] = optuna.distributions.IntDistribution(0, len(hp.sequence) - 1)
+            else:
+                dists[hp.name] = optuna.distributions.CategoricalDistribution(list(hp.sequence))
         elif isinstance(hp, Constant):
             dists[hp.name] = optuna.distributions.CategoricalDistribution([hp.value])
         else:
-            raise TypeError(f"hyperparameter {hp.name} of type {type(hp).__name__} has no Optuna equivalent")
+            raise CarpsError(f"hyperparameter '{hp.name}' of type {type(hp).__name__} has no Optuna equivalent")
     return dists
 
 
-class OptunaOptimizer(Optimizer):
-    """An Optuna study driven through ask/tell; ``sampler`` names the sampler class.
+def ordinal_sequences(space: Any) -> dict[str, tuple[Any, ...]]:
+    """The sequence of each ordinal hyperparameter, which an index from ``optuna_distributions(..., True)`` selects from."""
+    from ConfigSpace import OrdinalHyperparameter
 
-    Conditional spaces: every hyperparameter is sampled, then the inactive ones are dropped by
-    ConfigSpace's condition logic; a configuration hitting a forbidden clause is told as failed to
-    Optuna and asked again, so nothing outside the space is ever evaluated.
+    return {hp.name: tuple(hp.sequence) for hp in space.values() if isinstance(hp, OrdinalHyperparameter)}
+
+
+class OptunaOptimizer(Optimizer):
+    """An Optuna study driven through ask/tell; ``sampler`` names the sampler, the rest are its arguments.
+
+    Conditional spaces: every hyperparameter is sampled, then the inactive ones are dropped; a sample
+    that hits a forbidden clause is told to Optuna as failed and a new one is asked, so nothing outside
+    the space is ever evaluated. Failed trials are told as ``FAIL`` (Optuna's samplers skip them).
     """
 
     capabilities = Capabilities.of(["blackbox", "multiobjective"])
-    samplers = {"tpe": "TPESampler", "random": "RandomSampler", "qmc": "QMCSampler", "cmaes": "CmaEsSampler", "nsga2": "NSGAIISampler", "nsga3": "NSGAIIISampler", "gp": "GPSampler"}
+    samplers = {
+        "tpe": "TPESampler",
+        "random": "RandomSampler",
+        "qmc": "QMCSampler",
+        "cmaes": "CmaEsSampler",
+        "nsga2": "NSGAIISampler",
+        "nsga3": "NSGAIIISampler",
+        "gp": "GPSampler",
+    }
+    #: rejected samples in a row before giving up (a forbidden region that covers almost everything)
+    max_rejections = 1000
 
     def _setup(self, sampler: str = "tpe", **sampler_kwargs: Any) -> None:
-        optuna = require("optuna", extra="optuna")
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        sampler_cls = getattr(optuna.samplers, self.samplers.get(sampler, sampler))
+        optuna = _optuna()
+        name = self.samplers.get(sampler, sampler)
+        sampler_cls = getattr(optuna.samplers, name, None)
+        if sampler_cls is None:
+            raise CarpsError(f"unknown Optuna sampler '{sampler}'; choose one of {sorted(self.samplers)}")
+        if name == "QMCSampler":
+            # unscrambled Sobol ignores the seed: every seed would give the same trials
+            sampler_kwargs.setdefault("scramble", True)
+            sampler_kwargs.setdefault("warn_independent_sampling", False)
+        # a fixed name: Hyperband's bracket of a trial is a hash of the study name (random by default)
         self._study = optuna.create_study(
+            study_name="carps",
             sampler=sampler_cls(seed=self.seed, **sampler_kwargs),
             directions=["minimize"] * len(self.objectives),
         )
-        self._dists = optuna_distributions(self.space)
-        self._has_conditions = bool(self.space.conditions) or bool(self.space.forbidden_clauses)
+        self._fail = optuna.trial.TrialState.FAIL
+        self._dists = optuna_distributions(self.space, ordinal_as_index=True)
+        self._ordinals = ordinal_sequences(self.space)
+        self._legalize = needs_legalizing(self.space)
 
-    def _ask(self) -> TrialInfo:
-        while True:
+    def _sample(self) -> tuple[Any, dict[str, Any]]:
+        """A new Optuna trial and its legal configuration (rejected samples are told as failed)."""
+        for _ in range(self.max_rejections):
             trial = self._study.ask(self._dists)
             config = dict(trial.params)
-            if not self._has_conditions:
-                return TrialInfo(config=config, handle=trial)
-            legal = self._legalize(config)
+            for name, sequence in self._ordinals.items():
+                config[name] = sequence[config[name]]
+            if not self._legalize:
+                return trial, config
+            legal = legalize(self.space, config)
             if legal is not None:
-                return TrialInfo(config=legal, handle=trial)
-            self._study.tell(trial, state=require("optuna", "optuna").trial.TrialState.FAIL)
+                return trial, legal
+            self._study.tell(trial, state=self._fail)
+        raise CarpsError(f"Optuna proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
 
-    def _legalize(self, config: dict[str, Any]) -> dict[str, Any] | None:
-        from ConfigSpace import Configuration
-        from ConfigSpace.util import deactivate_inactive_hyperparameters
-
-        from carps.core.space import configuration_to_dict
-
-        try:
-            cfg = deactivate_inactive_hyperparameters(config, self.space)
-            Configuration(self.space, values=dict(cfg)).check_valid_configuration()
-        except Exception:
-            return None
-        return configuration_to_dict(cfg)
+    def _ask(self) -> TrialInfo:
+        trial, config = self._sample()
+        return TrialInfo(config=config, handle=trial)
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
-        optuna = require("optuna", extra="optuna")
         if value.ok:
             self._study.tell(info.handle, list(value.costs))  # type: ignore[arg-type]
         else:
-            self._study.tell(info.handle, state=optuna.trial.TrialState.FAIL)
+            self._study.tell(info.handle, state=self._fail)
+
+
+class OptunaCmaEs(OptunaOptimizer):
+    """Optuna's CMA-ES sampler (single objective; categoricals go to its independent sampler)."""
+
+    capabilities = Capabilities.of(["blackbox"])
+
+    def _setup(self, sampler: str = "cmaes", **sampler_kwargs: Any) -> None:
+        sampler_kwargs.setdefault("warn_independent_sampling", False)
+        super()._setup(sampler=sampler, **sampler_kwargs)
+
+
+class OptunaHyperband(OptunaOptimizer):
+    """A sampler plus Optuna's Hyperband pruner, in the shape of ask/tell.
+
+    Each Optuna trial climbs the rungs ``low * eta**k`` (capped at, and ending with, the task's
+    highest fidelity): carps asks the configuration at rung 0, tells Optuna the cost as the
+    intermediate value of that rung, and asks the same configuration at the next rung unless the
+    pruner prunes it. A trial that reaches the top rung is completed with its cost. Every rung is a
+    separate evaluation costing ``fidelity / high`` of one full trial (no training is continued).
+    """
+
+    capabilities = Capabilities.of(["multifidelity"])
+
+    def _setup(self, sampler: str = "tpe", eta: int = 3, **sampler_kwargs: Any) -> None:
+        if self.fidelity is None:
+            raise CarpsError("OptunaHyperband needs a task with a fidelity")
+        super()._setup(sampler=sampler, **sampler_kwargs)
+        optuna = _optuna()
+        fid = self.fidelity
+        low = max(fid.low, fid.high * 1e-6)  # a fidelity may start at 0; rungs need a positive base
+        rungs: list[float] = []
+        k = 0
+        while low * eta**k < fid.high * (1 - 1e-9):
+            rungs.append(low * eta**k)
+            k += 1
+        rungs.append(fid.high)
+        if fid.integer:
+            rungs = sorted({float(max(fid.low, min(fid.high, round(r)))) for r in rungs})
+        self._rungs = [int(r) if fid.integer else float(r) for r in rungs]
+        # Optuna's pruner counts resource in integer steps: rung k is step eta**k (the top one at most eta**K)
+        self._steps = [eta**k for k in range(len(self._rungs))]
+        self._study.pruner = optuna.pruners.HyperbandPruner(min_resource=1, max_resource=self._steps[-1], reduction_factor=eta)
+        self._pruned = optuna.trial.TrialState.PRUNED
+        self._promoted: list[tuple[Any, dict[str, Any], int]] = []
+
+    def _ask(self) -> TrialInfo:
+        if self._promoted:
+            trial, config, rung = self._promoted.pop()
+        else:
+            trial, config = self._sample()
+            rung = 0
+        return TrialInfo(config=config, fidelity=self._rungs[rung], handle=(trial, rung))
+
+    def _tell(self, info: TrialInfo, value: TrialValue) -> None:
+        trial, rung = info.handle
+        if not value.ok:
+            self._study.tell(trial, state=self._fail)
+            return
+        cost = float(value.costs[0])  # type: ignore[index]
+        if rung == len(self._rungs) - 1:
+            self._study.tell(trial, cost)
+            return
+        trial.report(cost if math.isfinite(cost) else float("inf"), self._steps[rung])
+        if trial.should_prune():
+            self._study.tell(trial, state=self._pruned)
+        else:
+            self._promoted.append((trial, info.config, rung + 1))

@@ -1,0 +1,432 @@
+"""The optimizer conformance kit: every adapter, built-in or plugin, must pass these checks.
+
+In the spirit of scikit-learn's ``check_estimator``: :func:`check_optimizer` builds its own small probe
+tasks (a mixed space with log scales, integers, categoricals, ordinals, conditions and a forbidden
+clause; a multi-fidelity one; a two-objective one with a maximized objective; a multi-objective
+multi-fidelity one), runs the adapter on those its capabilities claim, and checks:
+
+``contract``        ask returns a TrialInfo with a JSON-plain config dict, numbered trials, the right
+                    fidelity (None without one); tell accepts the outcome; incumbent returns (info, value) pairs
+``in_space``        every asked config is a valid configuration of the space (conditions, forbiddens,
+                    integer values, bounds)
+``fidelity_bounds`` on multi-fidelity tasks every asked fidelity lies in [low, high] (integers when integer)
+``same_seed``       the same seed gives the same trials, bit for bit
+``different_seeds`` another seed gives other trials
+``no_state_leak``   two runs interleaved step by step give the trials each gives alone, and the task's
+                    space (including its random state) is left untouched
+``failures``        crashed and non-finite trials are told and the run goes on
+``multiobjective``  cost vectors are told; the incumbent is a non-dominated set of vectors
+``budget``          the run loop's budget holds and the optimizer keeps proposing until it is spent
+``unsupported``     task types and space features outside ``capabilities`` are refused before anything runs
+
+>>> from carps.testing import check_optimizer
+>>> report = check_optimizer("random", n_trials=6)
+>>> all(r.passed for r in report)
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from carps.core.errors import UnsupportedTaskError
+from carps.core.loop import run_trials
+from carps.core.optimizer import Optimizer, _dominates
+from carps.core.records import MemorySink
+from carps.core.space import in_space
+from carps.core.task import Task
+from carps.core.types import Budget, Fidelity, Objective, TaskType, TrialStatus, TrialValue
+
+#: the evaluations (counted per task object, from 0) at which a probe task crashes or returns NaN
+CRASH_AT = (2,)
+NAN_AT = (4,)
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check on one probe task."""
+
+    name: str
+    passed: bool
+    message: str = ""
+
+    def __str__(self) -> str:
+        return f"{'PASS' if self.passed else 'FAIL'} {self.name}{': ' + self.message if self.message else ''}"
+
+
+# probe tasks ----------------------------------------------------------------------------------------
+def probe_space(categorical: bool = True, conditional: bool = True) -> Any:
+    """The probe search space: as rich as the optimizer claims to handle."""
+    from ConfigSpace import (
+        CategoricalHyperparameter,
+        ConfigurationSpace,
+        EqualsCondition,
+        ForbiddenAndConjunction,
+        ForbiddenEqualsClause,
+        InCondition,
+        OrdinalHyperparameter,
+        UniformFloatHyperparameter,
+        UniformIntegerHyperparameter,
+    )
+
+    space = ConfigurationSpace()
+    space.add(
+        [
+            UniformFloatHyperparameter("x", -5.0, 5.0),
+            UniformFloatHyperparameter("lr", 1e-4, 1.0, log=True),
+            UniformIntegerHyperparameter("width", 1, 64, log=True),
+            UniformIntegerHyperparameter("depth", 1, 8),
+        ]
+    )
+    if categorical:
+        space.add(
+            [
+                CategoricalHyperparameter("kind", ["a", "b", "c"]),
+                OrdinalHyperparameter("size", ["small", "medium", "large"]),
+            ]
+        )
+        if conditional:
+            gamma = UniformFloatHyperparameter("gamma", 0.0, 1.0)
+            degree = UniformIntegerHyperparameter("degree", 2, 5)
+            space.add([gamma, degree])
+            space.add([EqualsCondition(gamma, space["kind"], "a"), InCondition(degree, space["kind"], ["b", "c"])])
+            space.add(ForbiddenAndConjunction(ForbiddenEqualsClause(space["kind"], "c"), ForbiddenEqualsClause(space["size"], "large")))
+    return space
+
+
+def _base_value(config: dict[str, Any]) -> float:
+    value = (config["x"] - 1.0) ** 2 + (math.log10(config["lr"]) + 2.0) ** 2 + abs(math.log2(config["width"]) - 3) + 0.1 * config["depth"]
+    value += {"a": 0.0, "b": 0.5, "c": 1.0}.get(config.get("kind", "a"), 0.0)
+    value += {"small": 0.3, "medium": 0.0, "large": 0.2}.get(config.get("size", "medium"), 0.0)
+    value += (config["gamma"] - 0.3) ** 2 if "gamma" in config else 0.0
+    value += 0.1 * config["degree"] if "degree" in config else 0.0
+    return value
+
+
+def probe_task(task_type: TaskType | str, categorical: bool = True, conditional: bool = True, n_trials: float = 10) -> Task:
+    """A fresh probe task of ``task_type`` (fresh: its failure schedule counts evaluations from 0).
+
+    Evaluation number 2 crashes and number 4 returns NaN, so every run exercises failure handling.
+    Multi-fidelity probes have an integer fidelity ``epochs`` in [3, 27] and a budget of 0.7 * ``n_trials``
+    full evaluations (at least 7, so that full-fidelity optimizers also meet the failures); multi-objective
+    probes have a minimized ``loss`` and a maximized ``score``.
+    """
+    task_type = TaskType(task_type)
+    counter = [0]
+    fidelity = Fidelity("epochs", 3, 27, integer=True) if task_type.multi_fidelity else None
+    objectives = (Objective("loss"), Objective("score", minimize=False)) if task_type.multi_objective else (Objective("loss"),)
+
+    def function(config: dict[str, Any], fid: float | None, seed: int | None) -> Any:
+        n = counter[0]
+        counter[0] += 1
+        if n in CRASH_AT:
+            raise RuntimeError("probe task: injected crash")
+        value = _base_value(config)
+        if fid is not None:
+            value += 2.0 * (1.0 - fid / 27.0) * (1.0 + 0.1 * config["depth"])
+        if n in NAN_AT:
+            value = float("nan")
+        if task_type.multi_objective:
+            second = (config["x"] + 1.0) ** 2 + 0.05 * config["width"]
+            return (value, -second)
+        return value
+
+    budget = Budget(n_trials=max(7.0, 0.7 * n_trials) if task_type.multi_fidelity else n_trials)
+    return Task(
+        id=f"{task_type.value}/probe/{'mixed' if categorical else 'numeric'}{'_conditional' if categorical and conditional else ''}",
+        type=task_type,
+        space=probe_space(categorical, conditional),
+        objectives=objectives,
+        function=function,
+        fidelity=fidelity,
+        budget=budget,
+    )
+
+
+# running ---------------------------------------------------------------------------------------------
+@dataclass
+class _Run:
+    """The trials of one run: what was asked (config, fidelity) and the statuses."""
+
+    asked: list[tuple[dict[str, Any], float | None]] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    budget_used: float = 0.0
+    optimizer: Optimizer | None = None
+
+    def key(self) -> list[str]:
+        return [json.dumps([c, f], sort_keys=True) for c, f in self.asked]
+
+
+def _solo_run(task: Task, optimizer: Optimizer) -> _Run:
+    sink = MemorySink()
+    summary = run_trials(task, optimizer, sink, task.budget)
+    run = _Run(optimizer=optimizer, budget_used=summary.budget_used)
+    for record in sink.records:
+        run.asked.append((record["config"], record["fidelity"]))
+        run.statuses.append(record["status"])
+    return run
+
+
+class _Stepper:
+    """One trial at a time, with the run loop's budget rule, so that two runs can be interleaved."""
+
+    def __init__(self, task: Task, optimizer: Optimizer) -> None:
+        self.task, self.optimizer, self.run, self.done = task, optimizer, _Run(optimizer=optimizer), False
+
+    def step(self) -> None:
+        task, run = self.task, self.run
+        if self.done or run.budget_used >= task.budget.n_trials - 1e-9:
+            self.done = True
+            return
+        info = self.optimizer.ask()
+        cost = 1.0 if task.fidelity is None else task.fidelity.cost(info.fidelity if info.fidelity is not None else task.fidelity.high)
+        if run.budget_used + cost > task.budget.n_trials + 1e-9:
+            self.done = True
+            return
+        try:
+            values = task.evaluate(info.config, info.fidelity, info.seed).objectives
+            status = TrialStatus.OK if all(math.isfinite(v) for v in values) else TrialStatus.INVALID
+        except Exception:
+            values, status = None, TrialStatus.CRASHED
+        costs = tuple(o.to_cost(v) for o, v in zip(task.objectives, values)) if status is TrialStatus.OK else None  # type: ignore[arg-type]
+        self.optimizer.tell(info, TrialValue(costs, status, None if costs else "failed", 0.0, cost))
+        run.budget_used += cost
+        run.asked.append((info.config, info.fidelity))
+        run.statuses.append(status.value)
+
+
+def _interleaved(make: Callable[[int], tuple[Task, Optimizer]], seeds: Sequence[int]) -> list[_Run]:
+    steppers = [_Stepper(*make(seed)) for seed in seeds]
+    while not all(s.done for s in steppers):
+        for s in steppers:
+            s.step()
+    return [s.run for s in steppers]
+
+
+# the checker -------------------------------------------------------------------------------------------
+class OptimizerChecker:
+    """Runs the checks for one adapter class with fixed parameters; see :func:`check_optimizer`."""
+
+    def __init__(self, cls: type[Optimizer], params: dict[str, Any] | None = None, n_trials: int = 10, seeds: tuple[int, int] = (1, 2), name: str | None = None) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            raise TypeError(f"check_optimizer needs a carps Optimizer subclass or a catalog id, got {cls!r}")
+        self.cls, self.params, self.n_trials, self.seeds = cls, dict(params or {}), n_trials, seeds
+        self.name = name or cls.__name__
+        caps = cls.capabilities
+        self.caps = caps
+        self.task_types = [t for t in TaskType if t in caps.task_types]
+
+    def make(self, task_type: TaskType, seed: int) -> tuple[Task, Optimizer]:
+        task = probe_task(task_type, self.caps.categorical, self.caps.conditional, self.n_trials)
+        return task, self.cls.for_task(task, seed=seed, **self.params)
+
+    def checks(self) -> Iterator[tuple[str, Callable[[], list[CheckResult]]]]:
+        """``(name, run)`` pairs, one per probe task type plus the capability check, for pytest parametrization."""
+        for task_type in self.task_types:
+            yield task_type.value, lambda t=task_type: self.check_task_type(t)
+        yield "unsupported", self.check_unsupported
+
+    def run_all(self) -> list[CheckResult]:
+        results: list[CheckResult] = []
+        for _, check in self.checks():
+            results.extend(check())
+        return results
+
+    # per task type ------------------------------------------------------------------------------------
+    def check_task_type(self, task_type: TaskType) -> list[CheckResult]:
+        tag = f"[{task_type.value}]"
+        results = [self._guard(f"contract{tag}", lambda: self._contract(task_type))]
+        try:
+            task_a, opt_a = self.make(task_type, self.seeds[0])
+            space_before = copy.deepcopy(task_a.space)
+            random_before = task_a.space.random.get_state()
+            solo = _solo_run(task_a, opt_a)
+            together = _interleaved(lambda s: self.make(task_type, s), self.seeds)
+        except Exception as exc:  # the adapter crashed: every remaining check fails with the reason
+            return [*results, CheckResult(f"runs{tag}", False, f"{type(exc).__name__}: {exc}")]
+        runs = [solo, *together]
+        results.append(self._guard(f"in_space{tag}", lambda: self._in_space(task_a, runs)))
+        if task_type.multi_fidelity:
+            results.append(self._guard(f"fidelity_bounds{tag}", lambda: self._fidelity_bounds(task_a, runs)))
+        results.append(self._same_seed(task_type, tag, solo, together[0]))
+        results.append(self._different_seeds(tag, together))
+        results.append(self._no_state_leak(tag, task_a, space_before, random_before))
+        results.append(self._guard(f"failures{tag}", lambda: self._failures(solo)))
+        results.append(self._guard(f"budget{tag}", lambda: self._budget(task_a, solo)))
+        if task_type.multi_objective:
+            results.append(self._guard(f"multiobjective{tag}", lambda: self._multiobjective(solo)))
+        return results
+
+    @staticmethod
+    def _guard(name: str, check: Callable[[], None]) -> CheckResult:
+        try:
+            check()
+        except AssertionError as exc:
+            return CheckResult(name, False, str(exc))
+        except Exception as exc:
+            return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
+        return CheckResult(name, True)
+
+    def _contract(self, task_type: TaskType) -> None:
+        from ConfigSpace.hyperparameters import IntegerHyperparameter
+
+        task, opt = self.make(task_type, self.seeds[0])
+        integers = {hp.name for hp in task.space.values() if isinstance(hp, IntegerHyperparameter)}
+        infos = []
+        for n in range(3):
+            info = opt.ask()
+            assert isinstance(info.config, dict), f"ask() returned a config of type {type(info.config).__name__}, not dict"
+            assert info.trial == n, f"trial {n} was numbered {info.trial}"
+            plain = json.loads(json.dumps(info.config))
+            assert plain == info.config and all(type(v) in (int, float, str, bool) for v in info.config.values()), (
+                f"config {info.config!r} holds values that are not plain JSON types (int, float, str, bool)"
+            )
+            bad_ints = [k for k in integers & info.config.keys() if type(info.config[k]) is not int]
+            assert not bad_ints, f"integer hyperparameters {bad_ints} got non-int values in {info.config}"
+            if task.fidelity is None:
+                assert info.fidelity is None, f"asked fidelity {info.fidelity} on a task without a fidelity"
+            else:
+                assert info.fidelity is not None, "asked no fidelity on a multi-fidelity task"
+            costs = tuple(float(n + i) for i in range(len(task.objectives)))
+            cost = 1.0 if task.fidelity is None else task.fidelity.cost(info.fidelity)  # type: ignore[arg-type]
+            opt.tell(info, TrialValue(costs, budget_cost=cost))
+            infos.append(info)
+        incumbent = opt.incumbent()
+        assert isinstance(incumbent, list) and incumbent, "incumbent() returned nothing after 3 successful trials"
+        assert all(len(pair) == 2 and pair[1].costs is not None for pair in incumbent), "incumbent() must list (TrialInfo, TrialValue) pairs"
+
+    def _in_space(self, task: Task, runs: list[_Run]) -> None:
+        for run in runs:
+            for config, _ in run.asked:
+                assert in_space(task.space, config), f"config outside the space: {config}"
+
+    def _fidelity_bounds(self, task: Task, runs: list[_Run]) -> None:
+        fid = task.fidelity
+        assert fid is not None
+        for run in runs:
+            for _, value in run.asked:
+                assert value is not None and fid.contains(value), f"fidelity {value} outside [{fid.low}, {fid.high}]"
+                if fid.integer:
+                    assert float(value).is_integer(), f"fidelity {value} is not an integer"
+
+    def _same_seed(self, task_type: TaskType, tag: str, solo: _Run, again: _Run) -> CheckResult:
+        if solo.key() == again.key():
+            return CheckResult(f"same_seed{tag}", True)
+        # tell apart plain non-determinism from a leak between concurrent runs
+        rerun = _solo_run(*self.make(task_type, self.seeds[0]))
+        if rerun.key() != solo.key():
+            first = next(i for i, (a, b) in enumerate(zip(solo.key(), rerun.key())) if a != b) if len(solo.key()) == len(rerun.key()) else min(len(solo.key()), len(rerun.key()))
+            return CheckResult(f"same_seed{tag}", False, f"two runs with seed {self.seeds[0]} differ from trial {first} on")
+        return CheckResult(f"same_seed{tag}", False, "a run interleaved with another run differs from the same run alone: optimizers share state (a global RNG?)")
+
+    def _different_seeds(self, tag: str, together: list[_Run]) -> CheckResult:
+        a, b = together
+        if a.key() != b.key():
+            return CheckResult(f"different_seeds{tag}", True)
+        return CheckResult(f"different_seeds{tag}", False, f"seeds {self.seeds[0]} and {self.seeds[1]} gave identical trials")
+
+    def _no_state_leak(self, tag: str, task: Task, space_before: Any, random_before: Any) -> CheckResult:
+        if task.space != space_before:
+            return CheckResult(f"no_state_leak{tag}", False, "the optimizer modified the task's search space")
+        after = task.space.random.get_state()
+        if not (np.array_equal(random_before[1], after[1]) and random_before[2] == after[2]):
+            return CheckResult(f"no_state_leak{tag}", False, "the optimizer reseeded or drew from the task's space sampler; use carps.core.space.seeded_copy")
+        return CheckResult(f"no_state_leak{tag}", True)
+
+    def _failures(self, run: _Run) -> None:
+        last = max(*CRASH_AT, *NAN_AT)
+        assert len(run.statuses) > last + 1, f"the run stopped after {len(run.statuses)} trials; the probe needs more than {last + 1}"
+        for index in CRASH_AT:
+            assert run.statuses[index] == "crashed", f"trial {index} should have crashed, status {run.statuses[index]}"
+        for index in NAN_AT:
+            assert run.statuses[index] == "invalid", f"trial {index} should be invalid (NaN), status {run.statuses[index]}"
+
+    def _budget(self, task: Task, run: _Run) -> None:
+        limit = task.budget.n_trials
+        assert run.budget_used <= limit + 1e-9, f"spent {run.budget_used} of a budget of {limit}"
+        smallest = 1.0 if task.fidelity is None else task.fidelity.cost(task.fidelity.low)
+        # the loop stops only when the next ask would overspend: the optimizer must not have stalled early
+        assert run.budget_used >= limit - 1.0 - 1e-9 or run.budget_used + smallest > limit, f"spent only {run.budget_used} of {limit}"
+
+    def _multiobjective(self, run: _Run) -> None:
+        opt = run.optimizer
+        assert opt is not None
+        front = opt.incumbent()
+        assert front, "no incumbent after a multi-objective run"
+        vectors = [v.costs for _, v in front]
+        assert all(c is not None and len(c) == 2 for c in vectors), f"incumbent costs are not 2-vectors: {vectors}"
+        for a in vectors:
+            assert not any(_dominates(b, a) for b in vectors), "the incumbent holds a dominated point"  # type: ignore[arg-type]
+
+    # capabilities ---------------------------------------------------------------------------------------
+    def check_unsupported(self) -> list[CheckResult]:
+        results = []
+        for task_type in TaskType:
+            if task_type in self.caps.task_types:
+                continue
+            results.append(self._refused(f"unsupported[{task_type.value}]", probe_task(task_type, self.caps.categorical, self.caps.conditional)))
+        if not self.caps.categorical:
+            results.append(self._refused("unsupported[categorical]", probe_task(self.task_types[0], True, False)))
+        if not self.caps.conditional and self.caps.categorical:
+            results.append(self._refused("unsupported[conditional]", probe_task(self.task_types[0], True, True)))
+        return results or [CheckResult("unsupported", True, "supports every task type and space feature")]
+
+    def _refused(self, name: str, task: Task) -> CheckResult:
+        calls = [0]
+        inner = task.function
+        task.function = lambda *a: (calls.__setitem__(0, calls[0] + 1), inner(*a))[1]
+        try:
+            self.cls.for_task(task, seed=self.seeds[0], **self.params)
+        except UnsupportedTaskError:
+            return CheckResult(name, calls[0] == 0, "" if calls[0] == 0 else "the task was evaluated before the refusal")
+        except Exception as exc:
+            return CheckResult(name, False, f"refused with {type(exc).__name__} instead of UnsupportedTaskError: {exc}")
+        return CheckResult(name, False, f"{task.type.value} task {task.id} was accepted though capabilities exclude it")
+
+
+def _resolve(optimizer: str | type[Optimizer], params: dict[str, Any] | None) -> tuple[type[Optimizer], dict[str, Any], str]:
+    if isinstance(optimizer, str):
+        from carps.core.registry import get_registry
+
+        entry = get_registry().optimizer(optimizer)
+        return entry.load_class(), {**entry.params, **(params or {})}, optimizer
+    return optimizer, dict(params or {}), getattr(optimizer, "__name__", str(optimizer))
+
+
+def optimizer_checks(optimizer: str | type[Optimizer], params: dict[str, Any] | None = None, n_trials: int = 10, seeds: tuple[int, int] = (1, 2)) -> list[tuple[str, Callable[[], list[CheckResult]]]]:
+    """The checks as ``(name, run)`` pairs, to parametrize a pytest test with (one per task type).
+
+    >>> [name for name, _ in optimizer_checks("random")]
+    ['blackbox', 'multifidelity', 'multiobjective', 'momf', 'unsupported']
+    """
+    cls, merged, name = _resolve(optimizer, params)
+    return list(OptimizerChecker(cls, merged, n_trials, seeds, name).checks())
+
+
+def check_optimizer(
+    optimizer: str | type[Optimizer],
+    params: dict[str, Any] | None = None,
+    n_trials: int = 10,
+    seeds: tuple[int, int] = (1, 2),
+    raise_on_failure: bool = True,
+) -> list[CheckResult]:
+    """Run an optimizer adapter through every conformance check on the probe tasks its capabilities claim.
+
+    ``optimizer`` is an :class:`~carps.core.optimizer.Optimizer` subclass (with ``params`` for its
+    ``_setup``) or a catalog id such as ``"optuna/tpe"`` (its catalog parameters, updated by ``params``).
+    ``n_trials`` is the budget of each probe run (multi-fidelity probes get 0.7 of it in full
+    evaluations). Raises ``AssertionError`` listing every failed check unless ``raise_on_failure`` is
+    False; returns all results.
+    """
+    cls, merged, name = _resolve(optimizer, params)
+    results = OptimizerChecker(cls, merged, n_trials, seeds, name).run_all()
+    failed = [r for r in results if not r.passed]
+    if failed and raise_on_failure:
+        raise AssertionError(f"{name} fails {len(failed)} conformance check(s):\n" + "\n".join(str(r) for r in failed))
+    return results
