@@ -76,3 +76,35 @@ def test_missing_data_folder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere"))
     with pytest.raises(CarpsError, match="yahpo_data"):
         yahpo_data_dir()
+
+
+def test_catalog_offers_every_instance_in_all_four_types() -> None:
+    from carps.benchmarks import list_tasks
+
+    ids = list_tasks("*/yahpo/*")
+    instances = {s: load_scenario(s, str(yahpo_data_dir())).instances() for s in SCENARIOS}
+    assert len(list_tasks("blackbox/yahpo/*")) == len(list_tasks("multifidelity/yahpo/*")) == sum(map(len, instances.values())) == 274
+    n_pairs = sum(len(v) * len(SCENARIOS[s].pairs) for s, v in instances.items())
+    assert len(list_tasks("multiobjective/yahpo/*")) == len(list_tasks("momf/yahpo/*")) == n_pairs
+    assert len(ids) == 2 * 274 + 2 * n_pairs
+
+
+def test_task_shapes() -> None:
+    lc = make_yahpo_task("lcbench", "3945", TaskType.MOMF, "acc-time")
+    assert lc.fidelity.name == "epoch" and lc.fidelity.integer and (lc.fidelity.low, lc.fidelity.high) == (1, 52)
+    assert [(o.name, o.minimize) for o in lc.objectives] == [("val_accuracy", False), ("time", True)]
+    assert "OpenML_task_id" not in lc.space and "epoch" not in lc.space
+    xgb = make_yahpo_task("rbv2_xgboost", "16", TaskType.MULTIFIDELITY)
+    assert xgb.fidelity.name == "trainsize" and "repl" not in xgb.space and xgb.space.conditions
+    low, high = xgb.evaluate_batch([dict(xgb.space.get_default_configuration())] * 2, [0.03, 1.0])
+    assert low.objectives != high.objectives
+    assert make_yahpo_task("iaml_glmnet", "40981", TaskType.BLACKBOX).metadata["objective_range"]["mmce"][0] >= 0
+
+
+def test_unknown_instance_and_pair_are_clear_errors() -> None:
+    from carps.core.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="instance '999' is not in YAHPO lcbench"):
+        make_yahpo_task("lcbench", "999", TaskType.BLACKBOX)
+    with pytest.raises(UnknownNameError, match="offers acc-ce, acc-time"):
+        make_yahpo_task("lcbench", "3945", TaskType.MULTIOBJECTIVE, "acc-memory")
