@@ -68,24 +68,29 @@ def make_nn_task(workload: str, task_type: TaskType = TaskType.MULTIFIDELITY, de
     """The task of one workload; the device is resolved here, once (``auto`` -> ``cuda`` if available)."""
     from carps.benchmarks.nn.algorithms import tuned_space
     from carps.benchmarks.nn.training import resolve_device, train
+    from carps.core.space import to_configuration
 
     wl = WORKLOADS[workload]
     device = resolve_device(device)
+    space = tuned_space()
     fidelity = Fidelity("epochs", 1, wl.max_epochs, integer=True) if task_type.multi_fidelity else None
 
     def function(config: dict[str, Any], epochs: float | None, seed: int | None) -> Result:
         n_epochs = int(round(epochs)) if epochs is not None else wl.max_epochs
+        if not 1 <= n_epochs <= wl.max_epochs:
+            raise ValueError(f"epochs={epochs} is outside [1, {wl.max_epochs}] for {workload}")
         if ALGORITHM_KEY in config:
             options = {k: v for k, v in config.items() if k != ALGORITHM_KEY}
             out = train(wl, epochs=n_epochs, seed=seed or 0, device=device, algorithm=config[ALGORITHM_KEY], options=options, threads=threads)
         else:
+            to_configuration(space, config)  # a configuration outside the space raises ValueError naming it
             out = train(wl, config, epochs=n_epochs, seed=seed or 0, device=device, threads=threads)
         return Result((out.pop("valid_error"),), info=out)
 
     return Task(
         id=f"{task_type.value}/nn/{workload}",
         type=task_type,
-        space=tuned_space(),
+        space=space,
         objectives=(Objective("valid_error", minimize=True, lower=0.0, upper=1.0),),
         function=function,
         fidelity=fidelity,
