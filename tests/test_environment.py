@@ -98,9 +98,9 @@ def test_numpy_2():
     assert int(numpy.__version__.split(".")[0]) >= 2, f"carps[all] is meant for numpy 2, this environment has numpy {numpy.__version__}"
 
 
-def _require_calls() -> list[tuple[str, int, str, str]]:
-    """Every ``require(module, extra)`` in carps: (file, line, module, extra)."""
-    calls = []
+def _require_calls() -> list[tuple[str, str, str]]:
+    """Every distinct ``require(module, extra)`` in carps: (where, module, extra); ``where`` lists file:line sites."""
+    calls: dict[tuple[str, str], list[str]] = {}
     for path in sorted((REPO / "carps").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "require":
@@ -108,20 +108,20 @@ def _require_calls() -> list[tuple[str, int, str, str]]:
                 kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
                 module, extra = (args + [None, None])[0], kw.get("extra", (args + [None, None])[1])
                 if module and extra and extra != "core":
-                    calls.append((str(path.relative_to(REPO)), node.lineno, module, extra))
-    return calls
+                    calls.setdefault((module, extra), []).append(f"{path.relative_to(REPO)}:{node.lineno}")
+    return [(", ".join(sites), module, extra) for (module, extra), sites in sorted(calls.items())]
 
 
-@pytest.mark.parametrize(("where", "line", "module", "extra"), _require_calls(), ids=lambda v: str(v))
-def test_every_optional_import_names_a_real_extra_and_works(where: str, line: int, module: str, extra: str) -> None:
+@pytest.mark.parametrize(("where", "module", "extra"), _require_calls(), ids=lambda v: v if len(v) < 40 else None)
+def test_every_optional_import_names_a_real_extra_and_works(where: str, module: str, extra: str) -> None:
     """The extra an error message tells users to install exists, is part of carps[all], and provides the module."""
-    assert extra in EXTRAS, f"{where}:{line} tells users to install 'carps[{extra}]', which pyproject.toml does not define"
-    assert extra in {e for e, _ in ALL}, f"{where}:{line}: extra '{extra}' is not part of carps[all]"
+    assert extra in EXTRAS, f"{where} tell users to install 'carps[{extra}]' for {module}, but pyproject.toml defines no extra '{extra}'"
+    assert extra in {e for e, _ in ALL}, f"{where}: extra '{extra}' is not part of carps[all]"
     try:
         importlib.import_module(module)
     except ImportError as exc:
         how = OUTSIDE_EXTRAS.get(module.split(".")[0], f"pip install 'carps[{extra}]'")
-        pytest.fail(f"{where}:{line}: '{module}' does not import ({exc}); {how}")
+        pytest.fail(f"{where}: '{module}' does not import ({exc}); {how}")
 
 
 def _catalog_targets() -> list[tuple[str, str]]:
@@ -141,7 +141,10 @@ def test_every_catalog_adapter_imports(entry: str, target: str) -> None:
     assert isinstance(cls, type), f"{entry}: _target_ {target} is not a class"
 
 
-def test_python_version_supported():
-    requires = _pyproject()["project"]["requires-python"]
-    assert requires == ">=3.10", requires
-    assert sys.version_info >= (3, 10)
+def test_python_versions_supported():
+    """carps[all] is promised on Python 3.10 to 3.12: the metadata must allow all three, and this one."""
+    from packaging.specifiers import SpecifierSet
+
+    requires = SpecifierSet(_pyproject()["project"]["requires-python"])
+    assert all(v in requires for v in ("3.10", "3.11", "3.12")), f"requires-python {requires} excludes a promised version"
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" in requires
