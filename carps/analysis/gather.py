@@ -41,6 +41,7 @@ RUNS_PARQUET = "runs.parquet"
 CATEGORIES = ("experiment", "task_id", "task_type", "family", "optimizer", "status")
 MULTI_OBJECTIVE_TYPES = ("multiobjective", "momf")
 _CHUNK_BYTES = 64 << 20  # Arrow parses buffers of this size; bounds the memory held as raw text
+_BATCH = 64  # run folders per reading task
 
 
 def experiment_dir(experiment: str, results_dir: str | Path = "results") -> Path:
@@ -60,16 +61,31 @@ def iter_run_files(exp_dir: Path) -> Iterable[Path]:
             yield Path(root) / RUN_FILE
 
 
-def _read_run(run_file: Path) -> tuple[dict[str, Any], bytes]:
-    run = json.loads(run_file.read_bytes())
+def _read_json(path: Path) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        return json.loads(fh.read())
+
+
+def _read_trials(folder: Path) -> bytes:
     try:
-        data = (run_file.parent / TRIALS_FILE).read_bytes()
+        with open(folder / TRIALS_FILE, "rb") as fh:
+            data = fh.read()
     except FileNotFoundError:
-        data = b""
+        return b""
     data = data[: data.rfind(b"\n") + 1]  # a torn last line (killed mid-write) is not a trial
     if b"\n\n" in data or data.startswith(b"\n") or b"\r" in data:
         data = b"".join(line + b"\n" for line in data.splitlines() if line.strip())
-    return run, data
+    return data
+
+
+def _read_json_batch(paths: list[Path]) -> list[dict[str, Any]]:
+    return [_read_json(p) for p in paths]
+
+
+def _read_trials_batch(run_files: list[Path]) -> tuple[bytes, list[int]]:
+    """The trials of several runs as one buffer, and the number of records of each."""
+    datas = [_read_trials(f.parent) for f in run_files]
+    return b"".join(datas), [d.count(b"\n") for d in datas]
 
 
 def _run_row(run: dict[str, Any], experiment: str) -> dict[str, Any]:
@@ -100,8 +116,8 @@ def _run_row(run: dict[str, Any], experiment: str) -> dict[str, Any]:
     }
 
 
-def _parse_arrow(buffers: list[bytes], names: list[str]) -> Any:
-    """Parse JSON-lines buffers with Arrow; None if Arrow refuses (the caller falls back to ``json``)."""
+def _parse_arrow(buf: bytes, names: list[str], n_lines: int) -> dict[str, Any] | None:
+    """Parse one JSON-lines buffer with Arrow; None if Arrow refuses it (the caller falls back to ``json``)."""
     import io
 
     import pyarrow as pa
@@ -118,27 +134,33 @@ def _parse_arrow(buffers: list[bytes], names: list[str]) -> Any:
             ("objectives", pa.struct([(n, pa.float64()) for n in names])),
         ]
     )
-    parse = paj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    tables = []
-    for buf in buffers:
-        if b"NaN" in buf or b"Infinity" in buf:
-            # Python writes non-finite objectives of invalid trials as bare NaN/Infinity, which is not
-            # JSON. Such trials get NaN costs anyway, and the other fields read here are never
-            # non-finite, so turning the tokens into null changes nothing that is read.
-            buf = buf.replace(b":NaN", b":null").replace(b":-Infinity", b":null").replace(b":Infinity", b":null")
-        try:
-            tables.append(paj.read_json(io.BytesIO(buf), read_options=paj.ReadOptions(block_size=8 << 20), parse_options=parse))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return None
-    return pa.concat_tables(tables) if tables else schema.empty_table()
+    if not buf:
+        return None
+    if b"NaN" in buf or b"Infinity" in buf:
+        # Python writes non-finite objectives of invalid trials as bare NaN/Infinity, which is not
+        # JSON. Such trials get NaN costs anyway, and the other fields read here are never
+        # non-finite, so turning the tokens into null changes nothing that is read.
+        buf = buf.replace(b":NaN", b":null").replace(b":-Infinity", b":null").replace(b":Infinity", b":null")
+    try:
+        parse = paj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+        table = paj.read_json(io.BytesIO(buf), read_options=paj.ReadOptions(block_size=8 << 20), parse_options=parse)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return _columns(table) if table.num_rows == n_lines else None
 
 
-def _parse_python(texts: list[bytes], names: list[str]) -> dict[str, Any]:
+def _parse_chunk(buf: bytes, names: list[str], n_lines: int) -> dict[str, Any]:
+    """Columns of one buffer: Arrow when it takes the buffer, else the standard ``json`` reader."""
+    cols = _parse_arrow(buf, names, n_lines)
+    return cols if cols is not None else _parse_python(buf, names)
+
+
+def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
     import numpy as np
 
     cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time")}
     objs: dict[str, list[float]] = {n: [] for n in names}
-    for text in texts:
+    if True:
         for rec in (json.loads(line) for line in text.splitlines() if line.strip()):
             for k in cols:
                 cols[k].append(rec.get(k))
@@ -153,12 +175,22 @@ def _parse_python(texts: list[bytes], names: list[str]) -> dict[str, Any]:
     return out
 
 
+def _concat_columns(parts: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
+    import numpy as np
+
+    if not parts:
+        parts = [_parse_python(b"", names)]
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "objectives"}
+    out["objectives"] = {n: np.concatenate([p["objectives"][n] for p in parts]) for n in names}
+    return out
+
+
 def _columns(table: Any) -> dict[str, Any]:
     import numpy as np
 
     out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in ("trial", "fidelity", "budget_used", "started_at", "wall_time")}
     out["fidelity"] = np.asarray(out["fidelity"], dtype=float)
-    out["status"] = table.column("status").to_numpy(zero_copy_only=False)
+    out["status"] = np.asarray(table.column("status").to_numpy(zero_copy_only=False), dtype=object)
     struct = table.column("objectives").combine_chunks()
     out["objectives"] = {struct.type.field(i).name: np.asarray(struct.field(i).to_numpy(zero_copy_only=False), dtype=float) for i in range(struct.type.num_fields)}
     return out
@@ -177,30 +209,39 @@ def gather(exp_dir: str | Path, experiment: str | None = None, threads: int | No
     run_files = list(iter_run_files(exp_dir))
     if not run_files:
         raise CarpsError(f"experiment folder {exp_dir} holds no runs yet")
-    with ThreadPoolExecutor(max_workers=threads or min(8, (os.cpu_count() or 2) * 2)) as pool:
-        loaded = list(pool.map(_read_run, run_files))
-    run_rows = [_run_row(run, experiment) for run, _ in loaded]
-    runs = pd.DataFrame(run_rows)
-
-    # objective names per run, in the task's order, and their minimization signs
-    specs = [(run.get("task") or {}).get("objectives") or [] for run, _ in loaded]
-    names = sorted({o["name"] for spec in specs for o in spec})
+    workers = threads or min(8, (os.cpu_count() or 2) * 2)
+    # files go to the pool in batches: one future per file would cost more than reading it
+    batches = [run_files[i : i + _BATCH] for i in range(0, len(run_files), _BATCH)]
+    with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as parser:
+        loaded = [run for batch in pool.map(_read_json_batch, batches) for run in batch]
+        run_rows = [_run_row(run, experiment) for run in loaded]
+        # objective names per run, in the task's order (the parse schema needs all of them up front)
+        specs = [(run.get("task") or {}).get("objectives") or [] for run in loaded]
+        del loaded
+        names = sorted({o["name"] for spec in specs for o in spec})
+        # the pool reads trials files while Arrow (with its own threads) parses the previous buffer
+        counts_parts: list[list[int]] = []
+        pending: list[Any] = []
+        current: list[bytes] = []
+        size = lines = 0
+        for data, batch_counts in pool.map(_read_trials_batch, batches):
+            counts_parts.append(batch_counts)
+            current.append(data)
+            size += len(data)
+            lines += sum(batch_counts)
+            if size >= _CHUNK_BYTES:
+                pending.append(parser.submit(_parse_chunk, b"".join(current), names, lines))
+                current, size, lines = [], 0, 0
+        if current:
+            pending.append(parser.submit(_parse_chunk, b"".join(current), names, lines))
+        del current
+        parts = [future.result() for future in pending]
+        del pending
+    counts = np.fromiter((c for part in counts_parts for c in part), dtype=np.int64, count=len(run_files))
     n_obj = max([len(s) for s in specs] + [1])
-    counts = np.fromiter((data.count(b"\n") for _, data in loaded), dtype=np.int64, count=len(loaded))
-
-    buffers, current, size = [], [], 0
-    for _, data in loaded:
-        current.append(data)
-        size += len(data)
-        if size >= _CHUNK_BYTES:
-            buffers.append(b"".join(current))
-            current, size = [], 0
-    if current:
-        buffers.append(b"".join(current))
-    del loaded
-    table = _parse_arrow(buffers, names)
-    cols = _columns(table) if table is not None and table.num_rows == counts.sum() else _parse_python(buffers, names)
-    del buffers, table
+    cols = _concat_columns(parts, names)
+    del parts
+    runs = pd.DataFrame(run_rows)
 
     n = int(counts.sum())
     ridx = np.repeat(np.arange(len(run_rows), dtype=np.int64), counts)

@@ -147,20 +147,27 @@ def aggregate_over_budget(curves: Any, by: Sequence[str] = ("task_type",), n_boo
     import pandas as pd
 
     by = list(by)
-    keys = list(dict.fromkeys(by + ["task_id", "optimizer", "budget_fraction"]))
-    tasks = curves.groupby(keys, observed=True)["incumbent"].mean().reset_index()
+    keys = list(dict.fromkeys(by + ["optimizer", "task_id", "budget_fraction"]))
+    tasks = curves.groupby(keys, observed=True, sort=True)["incumbent"].mean().reset_index()
+    grid = np.sort(tasks["budget_fraction"].unique())
     rows = []
-    for key, group in tasks.groupby(by + ["optimizer"], observed=True):
-        # tasks x budget matrix; resample tasks once for all budget points
-        mat = group.pivot_table(index="task_id", columns="budget_fraction", values="incumbent", observed=True)
-        x = mat.to_numpy()
+    alpha = (1.0 - level) / 2.0
+    for key, group in tasks.groupby(by + ["optimizer"], observed=True, sort=True):
+        # rows are sorted by task, then budget: a tasks x budget matrix (over_budget gives every run the whole grid)
+        if len(group) % len(grid) or not np.array_equal(group["budget_fraction"].to_numpy()[: len(grid)], grid):
+            mat = group.pivot_table(index="task_id", columns="budget_fraction", values="incumbent", observed=True).reindex(columns=grid)
+            x = mat.to_numpy()
+        else:
+            x = group["incumbent"].to_numpy().reshape(-1, len(grid))
         rng = np.random.default_rng(seed)
-        idx = rng.integers(0, len(x), size=(n_boot, len(x)))
-        boots = np.nanmean(x[idx], axis=1) if len(x) > 1 else np.repeat(x, n_boot, axis=0)
-        alpha = (1.0 - level) / 2.0
-        lo, hi = np.nanquantile(boots, [alpha, 1.0 - alpha], axis=0)
+        if len(x) > 1:
+            idx = rng.integers(0, len(x), size=(n_boot, len(x)))
+            boots = np.nanmean(x[idx], axis=1)
+            lo, hi = np.nanquantile(boots, [alpha, 1.0 - alpha], axis=0)
+        else:
+            lo = hi = x[0]
         mean = np.nanmean(x, axis=0)
         key = key if isinstance(key, tuple) else (key,)
-        for j, frac in enumerate(mat.columns):
+        for j, frac in enumerate(grid):
             rows.append((*key, frac, mean[j], lo[j], hi[j]))
     return pd.DataFrame(rows, columns=by + ["optimizer", "budget_fraction", "mean", "ci_low", "ci_high"])
