@@ -19,6 +19,7 @@ from carps.cli.overrides import OverrideError, parse_overrides
 from carps.core.errors import CarpsError
 
 HELP = """usage: carps calibrate experiment=NAME [task='*/nn/*'] [optimizer=GLOB[,GLOB]] [out=FILE] [results_dir=results]
+       carps calibrate experiment=NAME table=10,30,100 [task=...] [out=FILE.csv]
 
 For each workload, the configuration (tuned AdamW/NadamW or a named LR-free algorithm) with the best
 mean normalized validation cost over the OTHER workloads of the experiment. Writes
@@ -28,7 +29,10 @@ mean normalized validation cost over the OTHER workloads of the experiment. Writ
 keys:
   task=         task globs whose results are pooled (default '*/nn/*')
   optimizer=    only trials of these optimizer ids (globs; default all, except lrfree/calibrated)
-  out=          where to write the calibration file
+  out=          where to write the calibration file (or the table's CSV)
+  table=        instead of calibrating, print the study table: per workload and method, the incumbent's
+                validation error and test metric (mean over seeds) after k trials of tuning, next to
+                the one-trial baselines (lrfree/*), and each method's average rank over workloads
 """
 
 DEFAULT_FILE = "calibrated.yaml"
@@ -74,6 +78,63 @@ def collect_scores(exp_dir: Path, task_globs: list[str], optimizer_globs: list[s
     return scores, objective
 
 
+def study_table(exp_dir: Path, ks: list[int], task_globs: list[str]) -> Any:
+    """One row per (method, k): per workload the mean validation error (and test metric) of the incumbent.
+
+    A tuned run contributes at each ``k`` its budget covers (the incumbent among full-fidelity trials
+    within the first ``k`` units of budget); a one-trial baseline (``lrfree/*``) contributes its trial.
+    """
+    import pandas as pd
+
+    from carps.analysis.gather import iter_run_files
+    from carps.core.records import read_trials
+
+    rows: list[dict[str, Any]] = []
+    for run_file in iter_run_files(exp_dir):
+        run = json.loads(run_file.read_text())
+        spec, task = run.get("run") or {}, run.get("task") or {}
+        task_id, opt_id = spec.get("task", ""), spec.get("optimizer", "")
+        if not any(fnmatch.fnmatch(task_id, g) for g in task_globs) or not task.get("objectives"):
+            continue
+        name = task["objectives"][0]["name"]
+        top = (task.get("fidelity") or {}).get("high")
+        trials = [r for r in read_trials(run_file.parent / "trials.jsonl")]
+        budget = max((r["budget_used"] for r in trials), default=0.0)
+        baseline = opt_id.startswith("lrfree/")
+        for k in [1] if baseline else ks:
+            if not baseline and budget < k - 1e-9:
+                continue
+            done = [
+                r for r in trials
+                if r["budget_used"] <= k + 1e-9 and r["status"] == "ok" and (top is None or r["fidelity"] is None or r["fidelity"] >= top - 1e-9)
+            ]  # fmt: skip
+            best = min(done, key=lambda r: r["objectives"][name], default=None)
+            info = (best or {}).get("info") or {}
+            rows.append(
+                {
+                    "workload": task_id.split("/")[-1],
+                    "method": opt_id,
+                    "k": k,
+                    "seed": spec.get("seed"),
+                    "valid_error": best["objectives"][name] if best else 1.0,
+                    "test_metric": info.get("test_metric", float("nan")),
+                }
+            )
+    if not rows:
+        raise CarpsError(f"no finished runs of tasks matching {task_globs} in {exp_dir}")
+    df = pd.DataFrame(rows)
+    mean = df.groupby(["method", "k", "workload"], as_index=False)[["valid_error", "test_metric"]].mean()
+    mean["rank"] = mean.groupby("workload")["valid_error"].rank(method="average")
+    wide = mean.pivot_table(index=["method", "k"], columns="workload", values=["valid_error", "test_metric"], dropna=False)
+    table = pd.DataFrame(index=wide.index)
+    for w in sorted(df["workload"].unique()):
+        table[f"{w} err"] = wide[("valid_error", w)]
+        table[f"{w} test"] = wide[("test_metric", w)]
+    table["avg rank"] = mean.groupby(["method", "k"])["rank"].mean()
+    table["seeds"] = df.groupby(["method", "k"])["seed"].nunique()
+    return table.sort_values("avg rank").reset_index()
+
+
 def _describe(config: dict[str, Any]) -> str:
     from carps.core.task import ALGORITHM_KEY
 
@@ -86,7 +147,7 @@ def _describe(config: dict[str, Any]) -> str:
 def main(args: list[str]) -> int:
     if wants_help(args, HELP):
         return 0
-    o = parse_overrides(args, allowed=["experiment", "results_dir", "task", "optimizer", "out"])
+    o = parse_overrides(args, allowed=["experiment", "results_dir", "task", "optimizer", "out", "table"])
     if o.positional:
         raise OverrideError(f"unexpected argument '{o.positional[0]}': write key=value, e.g. carps calibrate experiment=lrfree")
     from carps.analysis.gather import experiment_dir
@@ -96,6 +157,14 @@ def main(args: list[str]) -> int:
     exp = experiment_dir(name, results_dir(o))
     task_globs = [str(t) for t in o.list("task", ["*/nn/*"])]
     optimizer_globs = [str(t) for t in o.list("optimizer")] or None
+    if o.get("table") is not None:
+        ks = o.ints("table")
+        table = study_table(exp, ks, task_globs)
+        out = Path(o.get("out") or exp / "lrfree_table.csv")
+        table.to_csv(out, index=False)
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(f"\nwrote {out}")
+        return 0
     scores, objective = collect_scores(exp, task_globs, optimizer_globs)
     if not scores:
         raise CarpsError(f"experiment '{name}' has no successful full-fidelity trials of tasks matching {task_globs}")

@@ -106,3 +106,15 @@ def test_calibrate_needs_shared_candidates(tmp_path: Path) -> None:
         calibrate(["experiment=disjoint", f"results_dir={exp.parent}"])
     with pytest.raises(CarpsError, match="at least two workloads"):
         leave_one_out({"a": {"x": 1.0}})
+
+
+def test_study_table_reads_incumbents_after_k_trials(experiment: Path) -> None:
+    from carps.cli.calibrate import study_table
+
+    table = study_table(experiment, [1, 3, 50], ["blackbox/nn/*"]).set_index(["method", "k"])
+    # workload b, random search: trials X (0.3 + 0.2 * 1.0), Y (0.3), Z (0.3 + 0.2 * 0.4) in this order
+    assert table.loc[("random", 1), "b err"] == pytest.approx(0.5)
+    assert table.loc[("random", 3), "b err"] == pytest.approx(0.3)
+    assert ("random", 50) not in table.index  # the runs' budget does not reach 50 trials
+    assert table.loc[("lrfree/dog", 1), "b err"] == pytest.approx(0.3)
+    assert set(table.columns) >= {"a err", "a test", "c err", "avg rank", "seeds"}
