@@ -17,6 +17,7 @@ Three adapters, because what a sampler supports decides the task types:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from carps.core.errors import CarpsError, require
@@ -106,11 +107,13 @@ class OptunaOptimizer(Optimizer):
             sampler_kwargs.setdefault("scramble", True)
             sampler_kwargs.setdefault("warn_independent_sampling", False)
         # a fixed name: Hyperband's bracket of a trial is a hash of the study name (random by default)
-        self._study = optuna.create_study(
-            study_name="carps",
-            sampler=sampler_cls(seed=self.seed, **sampler_kwargs),
-            directions=["minimize"] * len(self.objectives),
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # multivariate TPE, QMC, GP
+            self._study = optuna.create_study(
+                study_name="carps",
+                sampler=sampler_cls(seed=self.seed, **sampler_kwargs),
+                directions=["minimize"] * len(self.objectives),
+            )
         self._fail = optuna.trial.TrialState.FAIL
         self._dists = optuna_distributions(self.space, ordinal_as_index=True)
         self._ordinals = ordinal_sequences(self.space)

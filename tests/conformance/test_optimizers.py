@@ -1,0 +1,48 @@
+"""Every built-in optimizer variant passes the conformance kit (carps.testing.check_optimizer).
+
+Each variant runs on the kit's probe tasks for every task type it claims (mixed space with log
+scales, integers, categoricals, ordinals, conditions and a forbidden clause; an integer fidelity;
+two objectives, one maximized), with injected crashes and NaNs. Parameters below only shorten
+start-up phases so that the model-based part of each method runs within the small probe budgets.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from carps.core.registry import get_registry
+from carps.testing import check_optimizer
+
+FAMILIES = ("random", "optuna", "smac", "bo", "dehb", "nevergrad")
+
+# shorter warm-up so the probe budgets (10 trials) reach each method's model-based phase
+WARMUP = {
+    "optuna/tpe": {"n_startup_trials": 4},
+    "optuna/tpe_multivariate": {"n_startup_trials": 4},
+    "optuna/motpe": {"n_startup_trials": 4},
+    "optuna/hyperband": {"n_startup_trials": 4},
+    "optuna/gp": {"n_startup_trials": 4},
+    "optuna/nsga2": {"population_size": 4},
+    "optuna/nsga3": {"population_size": 4},
+}
+# model fits of a second or more per trial on a shared 2-core machine
+SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "bo/gp", "nevergrad/ngopt", "nevergrad/cma"}
+
+
+def _ids() -> list:
+    ids = sorted(i for i, e in get_registry().optimizers.items() if e.family in FAMILIES)
+    return [pytest.param(i, marks=pytest.mark.slow) if i in SLOW else i for i in ids]
+
+
+@pytest.mark.parametrize("optimizer_id", _ids())
+def test_builtin_optimizer_passes_the_conformance_kit(optimizer_id: str) -> None:
+    n_trials = 8 if optimizer_id in SLOW else 10
+    results = check_optimizer(optimizer_id, WARMUP.get(optimizer_id), n_trials=n_trials)
+    # the kit ran the checks its capabilities call for, not a vacuous subset
+    names = {r.name.split("[")[0] for r in results}
+    assert {"contract", "in_space", "same_seed", "different_seeds", "no_state_leak", "failures", "budget"} <= names
+
+
+def test_every_family_of_the_issue_is_in_the_catalog() -> None:
+    families = {e.family for e in get_registry().optimizers.values()}
+    assert set(FAMILIES) <= families
