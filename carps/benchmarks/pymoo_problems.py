@@ -8,8 +8,8 @@ Ids: ``multiobjective/pymoo/zdt1_d30``, ``multiobjective/pymoo/dtlz2_m3_d12``,
 :func:`known_front` gives a sampled Pareto front for each task (cached), which the analysis uses for
 hypervolume reference points and normalization:
 
->>> front = known_front("multiobjective/pymoo/zdt1_d10")  # doctest: +SKIP
->>> front.shape  # doctest: +SKIP
+>>> front = known_front("multiobjective/pymoo/zdt1_d10")
+>>> front.shape
 (100, 2)
 """
 

@@ -10,9 +10,9 @@ the ``data_dir`` catalog parameter, the ``CARPS_YAHPO_DATA`` environment variabl
 Task ids: ``blackbox/yahpo/<scenario>_<instance>``, ``multifidelity/yahpo/<scenario>_<instance>``,
 ``multiobjective/yahpo/<scenario>_<instance>_<pair>`` and ``momf/yahpo/<scenario>_<instance>_<pair>``.
 
->>> from carps.benchmarks import get_task  # doctest: +SKIP
->>> task = get_task("multifidelity/yahpo/lcbench_167149")  # doctest: +SKIP
->>> task.fidelity  # doctest: +SKIP
+>>> from carps.benchmarks import get_task
+>>> task = get_task("multifidelity/yahpo/lcbench_167149")
+>>> task.fidelity
 Fidelity(name='epoch', low=1, high=52, log=False, integer=True)
 """
 
