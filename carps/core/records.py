@@ -52,6 +52,11 @@ def dumps(obj: Any) -> str:
     return dumps_bytes(obj).decode()
 
 
+def encode_run(run: dict[str, Any]) -> str:
+    """The text of ``run.json`` for a run record."""
+    return json.dumps(run, default=_json_default, indent=1)
+
+
 class TrialSink(Protocol):
     """Where the run loop sends each finished trial record."""
 
@@ -104,7 +109,7 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         tmp = self.run_file.with_suffix(".json.tmp")
         with open(tmp, "w") as fh:
-            fh.write(json.dumps(run, default=_json_default, indent=1))
+            fh.write(encode_run(run))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.run_file)

@@ -7,6 +7,7 @@ remote launchers run in memory on the worker (:func:`run_in_memory`) and write o
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 import traceback
@@ -18,7 +19,7 @@ from typing import Any
 from carps import __version__
 from carps.core.errors import CarpsError
 from carps.core.loop import ReplayMismatch, RunSummary, run_trials
-from carps.core.records import SCHEMA_VERSION, MemorySink, RunFolder, TrialSink, dumps
+from carps.core.records import RUN_FILE, SCHEMA_VERSION, TRIALS_FILE, MemorySink, RunFolder, TrialSink, dumps, encode_run
 from carps.core.registry import get_registry
 from carps.core.task import Task
 from carps.core.types import Budget
@@ -171,30 +172,60 @@ def run_in_memory(spec: RunSpec) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return record, sink.records
 
 
-def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any], trials: list[dict[str, Any]] | str) -> RunOutcome:
-    """Driver side of a remote run: write trials, then ``run.json`` (its status marks the run complete).
-
-    ``trials`` are trial records, or the text of ``trials.jsonl`` already encoded by the worker
-    (:func:`encode_trials`), which spares a driver that writes for many workers the JSON encoding.
-    """
+def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any], trials: list[dict[str, Any]]) -> RunOutcome:
+    """Driver side of a remote run: write trials, then ``run.json`` (its status marks the run complete)."""
     folder = RunFolder(spec.folder(Path(experiment_dir)))
     if folder.status() == DONE:  # a retried duplicate must never be written twice
         return RunOutcome(spec, SKIPPED)
-    if isinstance(trials, str):
-        # no fsync: like trials appended by a local run, the file survives a killed process (page
-        # cache); run.json is still written atomically and synced, and only then marks the run done
-        folder.path.mkdir(parents=True, exist_ok=True)
-        with open(folder.trials_file, "w") as fh:
-            fh.write(trials)
-    else:
-        folder.write_all(trials)
+    folder.write_all(trials)
     folder.write_run(record)
     return _outcome(spec, record)
 
 
-def encode_trials(trials: list[dict[str, Any]]) -> str:
-    """The ``trials.jsonl`` text of trial records, exactly as :meth:`RunFolder.write_all` writes it."""
-    return "".join(dumps(r) + "\n" for r in trials)
+@dataclass
+class EncodedRun:
+    """A finished run as the text of its two files, encoded on the worker.
+
+    A driver that writes for many workers then only copies text (no JSON encoding on its one core).
+    """
+
+    outcome: RunOutcome
+    run_json: str
+    trials_jsonl: str
+
+
+def run_encoded(spec: RunSpec) -> EncodedRun:
+    """Worker side of a remote run: :func:`run_in_memory`, then encode both files."""
+    record, trials = run_in_memory(spec)
+    return EncodedRun(_outcome(spec, record), encode_run(record), "".join(dumps(r) + "\n" for r in trials))
+
+
+def write_encoded(experiment_dir: str | Path, run: EncodedRun, sync: bool = False) -> RunOutcome:
+    """Driver side of :func:`run_encoded`: trials first, then ``run.json``, whose status marks the run complete.
+
+    A run already done is never written twice. Without ``sync`` the files are in the page cache when
+    this returns, like the trials a local run appends: they survive a killed driver, not a power cut.
+    """
+    spec = run.outcome.spec
+    # RunSpec.folder's layout in plain strings: pathlib would be half of the driver's time per run
+    folder = os.path.join(os.fspath(experiment_dir), spec.task, spec.optimizer, f"seed_{spec.seed}")
+    run_file = os.path.join(folder, RUN_FILE)
+    if os.path.exists(run_file) and RunFolder(Path(folder)).status() == DONE:
+        return RunOutcome(spec, SKIPPED)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, TRIALS_FILE), "w") as fh:
+        fh.write(run.trials_jsonl)
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
+    tmp = run_file + ".tmp"
+    with open(tmp, "w") as fh:  # atomic replace, as RunFolder.write_run
+        fh.write(run.run_json)
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
+    os.replace(tmp, run_file)
+    return run.outcome
 
 
 def run_status(spec: RunSpec, experiment_dir: str | Path) -> str | None:

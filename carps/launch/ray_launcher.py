@@ -1,8 +1,10 @@
 """The Ray launcher: fans runs out over Ray workers on this machine or on an existing Ray cluster.
 
-Workers run in memory (:func:`~carps.launch.execute.run_in_memory`) and send each run's records back;
-the driver writes them (:func:`~carps.launch.execute.write_run`), so workers need no shared
-filesystem, and every finished result is on disk before the driver waits for the next one.
+Workers run in memory and send each run back as the text of its files
+(:func:`~carps.launch.execute.run_encoded`); the driver writes them
+(:func:`~carps.launch.execute.write_encoded`), so workers need no shared filesystem, and every
+finished result is on disk (in the page cache: safe from a killed driver) before the driver waits
+for the next one.
 
 Short runs travel in small batches (one Ray task runs several runs) so that thousands of tiny runs
 do not pay Ray's per-task cost each; the batch size adapts to the measured run time unless
@@ -25,14 +27,13 @@ import logging
 import os
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from carps.core.errors import CarpsError, require
 from carps.core.registry import get_registry
-from carps.launch.execute import DONE, SKIPPED, RunOutcome, encode_trials, run_in_memory, run_status, write_failed, write_run
+from carps.launch.execute import DONE, SKIPPED, EncodedRun, RunOutcome, run_encoded, run_status, write_encoded, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
@@ -113,16 +114,16 @@ def run_resources(spec: RunSpec, options: RayOptions) -> Resources:
     return Resources(float(cpus), float(gpus))
 
 
-def run_batch(specs: Sequence[RunSpec]) -> list[tuple[dict[str, Any], str, float]]:
-    """Worker side: run each spec in memory; returns ``(run record, trials.jsonl text, seconds)`` per run.
+def run_batch(specs: Sequence[RunSpec]) -> list[tuple[EncodedRun, float]]:
+    """Worker side: run each spec in memory; returns each run's encoded files and its seconds.
 
-    The worker encodes the trials, so the one driver that writes for all workers only copies text.
+    The worker encodes the JSON, so the one driver that writes for all workers only copies text.
     """
     out = []
     for spec in specs:
         t0 = time.perf_counter()
-        record, trials = run_in_memory(spec)
-        out.append((record, encode_trials(trials), time.perf_counter() - t0))
+        encoded = run_encoded(spec)
+        out.append((encoded, time.perf_counter() - t0))
     return out
 
 
@@ -255,8 +256,6 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
     in_flight: dict[Any, tuple[_Class, list[RunSpec]]] = {}
     tries: dict[tuple[str, str, int], int] = {}  # by run folder: what a retry is counted against
     outcomes: list[RunOutcome] = []
-    # writing is mostly waiting for the disk (fsync of run.json): threads overlap those waits
-    writers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="carps-write")
 
     def fail(spec: RunSpec, reason: str) -> None:
         outcome = write_failed(spec, experiment_dir, reason, tries.get(_key(spec), 1))
@@ -275,7 +274,7 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
             if rest:  # take everything else that is ready too, and write it in one go
                 more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
                 ready += more
-            results: list[tuple[RunSpec, dict[str, Any], str]] = []
+            results: list[EncodedRun] = []
             for ref in ready:
                 c, batch = in_flight.pop(ref)
                 try:
@@ -302,18 +301,17 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
                     else:
                         fail(spec, f"worker died on each of {tries[_key(spec)]} tries; last: {_first_line(exc)}")
                     continue
-                c.observe([seconds for _, _, seconds in got])
-                results.extend((spec, record, trials) for spec, (record, trials, _) in zip(batch, got))
+                c.observe([seconds for _, seconds in got])
+                results.extend(encoded for encoded, _ in got)
             # the driver writes every finished run before it waits again
-            for outcome in writers.map(lambda r: write_run(r[0], experiment_dir, r[1], r[2]), results):
+            for encoded in results:
+                outcome = write_encoded(experiment_dir, encoded)
                 progress.update(outcome)
                 outcomes.append(outcome)
     except BaseException:
         for ref in in_flight:
             ray.cancel(ref, force=True)
         raise
-    finally:
-        writers.shutdown(wait=True)
     return outcomes
 
 

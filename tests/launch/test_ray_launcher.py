@@ -91,7 +91,8 @@ def test_killed_workers_are_retried_and_nothing_is_written_twice(ray_cluster, tm
 
 
 def test_resume_after_the_driver_is_killed(ray_cluster, tmp_path, killer_plugin):
-    env = dict(os.environ, PYTHONPATH=str(killer_plugin), CARPS_RESULTS_DIR=str(tmp_path))
+    path = os.pathsep.join([str(killer_plugin), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = dict(os.environ, PYTHONPATH=path, CARPS_RESULTS_DIR=str(tmp_path))
     # 24 runs of 10 trials x 20 ms on 2 CPUs: about 2.5 s of work, killed once a few runs are on disk
     args = [*carps_cmd(), "run", "optimizer=random", "task=blackbox/killer/slow_*", "seed=1,2", "task.sleep=0.02",
             "experiment=e", "launcher=ray", f"ray_address={ray_cluster}", "batch_size=1", "quiet=true"]
