@@ -63,7 +63,17 @@ def iter_run_files(exp_dir: Path) -> Iterable[Path]:
 
 def _read_json(path: Path) -> dict[str, Any]:
     with open(path, "rb") as fh:
-        return json.loads(fh.read())
+        data = fh.read()
+    try:
+        return _fast_loads(data)
+    except ValueError:  # e.g. NaN written by the json module, which orjson rejects
+        return json.loads(data)
+
+
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a core dependency
+    _fast_loads = json.loads
 
 
 def _read_trials(folder: Path) -> bytes:
@@ -161,7 +171,7 @@ def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
     cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time")}
     objs: dict[str, list[float]] = {n: [] for n in names}
     if True:
-        for rec in (json.loads(line) for line in text.splitlines() if line.strip()):
+        for rec in (json.loads(line) for line in text.splitlines() if line.strip()):  # json: accepts NaN
             for k in cols:
                 cols[k].append(rec.get(k))
             values = rec.get("objectives") or {}

@@ -145,8 +145,10 @@ def incumbent_trajectories(trials: Any, runs: Any) -> Any:
     [0.5, 0.5, 0.0]
     """
     so = single_objective(trials)
-    so = so.sort_values(RUN_KEYS + ["trial"], kind="stable") if not _is_sorted(so) else so
     codes = run_codes(so)
+    if not _is_sorted(so["trial"].to_numpy(), codes):
+        so = so.sort_values(RUN_KEYS + ["trial"], kind="stable")
+        codes = run_codes(so)
     mask = eligible(so, codes)
     value = normalized_costs(so, runs, 0, mask)
     filled = np.where(np.isnan(value), 1.0, value)
@@ -157,16 +159,13 @@ def incumbent_trajectories(trials: Any, runs: Any) -> Any:
     return out.reset_index(drop=True)
 
 
-def _is_sorted(trials: Any) -> bool:
-    # gather() writes runs contiguously with trials in order; only check that trial indices rise within runs
-    t = trials["trial"].to_numpy()
-    if len(t) < 2:
+def _is_sorted(trial: np.ndarray, codes: np.ndarray) -> bool:
+    """Whether each run's rows are one contiguous block in rising trial order (as gather() writes them)."""
+    if len(trial) < 2:
         return True
-    codes = run_codes(trials)
     same = codes[1:] == codes[:-1]
-    starts = np.r_[True, ~same]
-    # contiguous runs: each code appears in exactly one block
-    return bool(np.all(t[1:][same] > t[:-1][same]) and starts.sum() == codes.max() + 1)
+    n_blocks = int((~same).sum()) + 1
+    return bool(np.all(trial[1:][same] > trial[:-1][same]) and n_blocks == codes.max() + 1)
 
 
 def normalized_final_performance(trials: Any, runs: Any) -> Any:

@@ -128,7 +128,7 @@ def plot_rank_over_budget(ranks: Any, title: str = "", colors: dict[str, Any] | 
     return fig
 
 
-def plot_ecdf(runs_perf: Any, task_type: str, metric: str = "final", colors: dict[str, Any] | None = None) -> Any:
+def plot_ecdf(runs_perf: Any, task_type: str, metric: str = "final", colors: dict[str, Any] | None = None, xlabel: str = "normalized regret") -> Any:
     """Empirical CDF of a per-run normalized metric over all runs of a task type, per optimizer."""
     sub = runs_perf[runs_perf["task_type"].astype(str) == task_type]
     fig, ax = _new()
@@ -137,7 +137,7 @@ def plot_ecdf(runs_perf: Any, task_type: str, metric: str = "final", colors: dic
         x = np.sort(g[metric].to_numpy(dtype=float))
         y = np.arange(1, len(x) + 1) / len(x)
         ax.step(np.r_[0.0, x], np.r_[0.0, y], where="post", label=str(opt), color=colors.get(str(opt)), lw=1.8)
-    ax.set_xlabel(f"{metric} normalized regret (lower is better)")
+    ax.set_xlabel(f"{metric} {xlabel} (lower is better)")
     ax.set_ylabel("fraction of runs")
     ax.set_title(f"ECDF of {metric} performance: {task_type}")
     ax.set_ylim(0, 1.02)
@@ -162,9 +162,10 @@ def plot_cd_diagram(result: Any, title: str = "") -> Any:
     top = 0.0  # the axis; everything else is placed relative to it
     first = top - 0.32 - 0.16 * len(result.cliques)
     ymin, ymax = first - 0.32 * (rows - 1) - 0.3, top + 0.75
-    fig, ax = plt.subplots(figsize=(7.0, 0.4 + 0.95 * (ymax - ymin)))
+    fig, ax = plt.subplots(figsize=(6.0, 0.4 + 0.95 * (ymax - ymin)))
     plt.close(fig)
-    ax.set_xlim(lo - 0.9, hi + 0.9)
+    right = max(hi, lo + result.cd + 0.6) if np.isfinite(result.cd) else hi  # room for a CD wider than the axis
+    ax.set_xlim(lo - 0.9, right + 0.9)
     ax.set_ylim(ymin, ymax)
     ax.axis("off")
     ax.plot([lo, hi], [top, top], color="black", lw=1)

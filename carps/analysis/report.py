@@ -62,10 +62,10 @@ def _figure(fig: Any, caption: str, dpi: int = 90) -> str:
     return f"<figure><img src='{plots.to_data_uri(fig, dpi)}' alt='{_esc(caption)}'><figcaption>{_esc(caption)}</figcaption></figure>"
 
 
-def _ranking_html(table: Any) -> str:
+def _ranking_html(table: Any, score: str = "normalized regret") -> str:
     head = (
-        "<tr><th class='l'>optimizer</th><th>tasks</th><th>rank (final)</th><th>normalized regret (final)</th>"
-        "<th>rank (anytime)</th><th>normalized AUC (anytime)</th></tr>"
+        f"<tr><th class='l'>optimizer</th><th>tasks</th><th>rank (final)</th><th>{_esc(score)} (final)</th>"
+        f"<th>rank (anytime)</th><th>{_esc(score)} AUC (anytime)</th></tr>"
     )
     rows = []
     for i, r in enumerate(table.itertuples(index=False)):
@@ -109,7 +109,7 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
             f" over {int(best.n_tasks)} tasks). Scores are {what}: 0 is the best reference value of a task, 1 the worst; lower is better."
             " Brackets give 95% bootstrap confidence intervals over tasks.</p>"
         )
-    parts.append(f"<h3 id='ranking-{_esc(ttype)}'>Ranking</h3>" + _ranking_html(sub))
+    parts.append(f"<h3 id='ranking-{_esc(ttype)}'>Ranking</h3>" + _ranking_html(sub, "HV regret" if mo else "normalized regret"))
     figs = []
     for metric in METRICS:
         cd = result.cd.get(metric, {}).get(ttype)
@@ -122,18 +122,18 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
     figs = []
     agg = result.over_budget[result.over_budget["task_type"].astype(str) == ttype]
     if len(agg):
-        figs.append(_figure(plots.plot_over_budget(agg, f"{ttype}: performance over budget", ylabel=f"{what} (mean, 95% CI)", log=True, colors=colors), "mean over tasks of the seed-averaged incumbent"))
+        figs.append(_figure(plots.plot_over_budget(agg, f"{ttype}: performance over budget", ylabel=("HV regret" if mo else "normalized regret") + " (mean, 95% CI)", log=True, colors=colors), "mean over tasks of the seed-averaged incumbent"))
     rob = result.rank_over_budget[result.rank_over_budget["task_type"].astype(str) == ttype]
     if len(rob) and rob["optimizer"].nunique() > 1:
         figs.append(_figure(plots.plot_rank_over_budget(rob, f"{ttype}: rank over budget", colors=colors), "average rank at each budget fraction"))
     if len(per_run):
-        figs.append(_figure(plots.plot_ecdf(per_run, ttype, "final", colors=colors), "ECDF of final performance over all runs"))
+        figs.append(_figure(plots.plot_ecdf(per_run, ttype, "final", colors=colors, xlabel="HV regret" if mo else "normalized regret"), "ECDF of final performance over all runs"))
     parts.append(f"<h3 id='budget-{_esc(ttype)}'>Over the budget</h3><div class='figs'>{''.join(figs)}</div>")
     tasks = sorted(map(str, per_run["task_id"].unique()))
     if tasks:
         shown = tasks[:max_task_plots]
         curves = result.curves[result.curves["task_type"].astype(str) == ttype]
-        figs = [_figure(plots.plot_task_curves(curves, t, colors, ylabel=what, log=True), t, dpi=70) for t in shown]
+        figs = [_figure(plots.plot_task_curves(curves, t, colors, ylabel="HV regret" if mo else "normalized regret", log=True), t, dpi=70) for t in shown]
         note = f"<p class='note'>First {len(shown)} of {len(tasks)} tasks; the per-task table lists all.</p>" if len(tasks) > len(shown) else ""
         parts.append(f"<h3 id='tasks-{_esc(ttype)}'>Per task</h3>{note}<div class='figs'>{''.join(figs)}</div>")
         wide = best_per_task(result, "final")

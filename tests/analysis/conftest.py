@@ -81,7 +81,7 @@ def _tasks() -> list[Any]:
     for i, shift in enumerate((0.2, 0.5, 0.8)):
         tasks.append(
             Task(f"blackbox/toy/sphere_{i}", TaskType.BLACKBOX, space2, (Objective("y", lower=0.0 if i == 0 else None),),
-                 lambda c, f, s, shift=shift: (c["x0"] - shift) ** 2 + (c["x1"] - 0.3) ** 2 + 0.1 * i, budget=Budget(N_TRIALS))
+                 lambda c, f, s, shift=shift, i=i: (c["x0"] - shift) ** 2 + (c["x1"] - 0.3) ** 2 + 0.1 * i, budget=Budget(N_TRIALS))
         )
 
     def zdt1(c: dict, f: Any = None, s: Any = None) -> list[float]:

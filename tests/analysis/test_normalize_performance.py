@@ -108,3 +108,24 @@ def test_bootstrap_ci_is_deterministic_and_covers_the_mean() -> None:
     # the CI of a mean shrinks like 1/sqrt(n): ~ 2 * 1.96 / sqrt(50) wide for unit variance
     assert 0.35 < hi - lo < 0.75
     assert P.bootstrap_ci(np.array([2.0])) == (2.0, 2.0, 2.0)
+
+
+def test_aggregate_over_budget_means_seed_means_over_tasks() -> None:
+    rows = []
+    for t, (s1, s2) in enumerate([(0.2, 0.4), (0.6, 0.6), (0.1, 0.3)]):
+        for seed, final in ((1, s1), (2, s2)):
+            for frac, v in ((0.0, 1.0), (0.5, 0.8), (1.0, final)):
+                rows.append({"experiment": "e", "task_id": f"t{t}", "task_type": "blackbox", "optimizer": "o", "seed": seed, "budget_fraction": frac, "incumbent": v})
+    agg = P.aggregate_over_budget(pd.DataFrame(rows), n_boot=500).set_index("budget_fraction")
+    assert agg.loc[0.0, "mean"] == 1.0 and agg.loc[0.5, "mean"] == pytest.approx(0.8)
+    assert agg.loc[1.0, "mean"] == pytest.approx((0.3 + 0.6 + 0.2) / 3)
+    assert agg.loc[1.0, "ci_low"] >= 0.2 - 1e-12 and agg.loc[1.0, "ci_high"] <= 0.6 + 1e-12  # resampled task means stay in range
+    assert agg.loc[0.0, "ci_low"] == agg.loc[0.0, "ci_high"] == 1.0
+
+
+def test_row_order_does_not_matter(two_runs) -> None:
+    trials, runs = two_runs
+    shuffled = trials.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    a = P.per_run(N.incumbent_trajectories(trials, runs)).sort_values("optimizer").reset_index(drop=True)
+    b = P.per_run(N.incumbent_trajectories(shuffled, runs)).sort_values("optimizer").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
