@@ -125,7 +125,7 @@ def study_table(exp_dir: Path, ks: list[int], task_globs: list[str]) -> Any:
     df = pd.DataFrame(rows)
     mean = df.groupby(["method", "k", "workload"], as_index=False)[["valid_error", "test_metric"]].mean()
     mean["rank"] = mean.groupby("workload")["valid_error"].rank(method="average")
-    wide = mean.pivot_table(index=["method", "k"], columns="workload", values=["valid_error", "test_metric"], dropna=False)
+    wide = mean.set_index(["method", "k", "workload"])[["valid_error", "test_metric"]].unstack("workload")
     table = pd.DataFrame(index=wide.index)
     for w in sorted(df["workload"].unique()):
         table[f"{w} err"] = wide[("valid_error", w)]
