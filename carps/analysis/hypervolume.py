@@ -59,24 +59,19 @@ def nondominated(points: np.ndarray) -> np.ndarray:
 def known_front(task_id: str) -> np.ndarray | None:
     """The known Pareto front of a task (minimization form) where its benchmark provides one, else None.
 
-    Benchmarks advertise it as ``task.metadata["known_front"]``: a ``module.function`` path taking the
-    task id (e.g. ``carps.benchmarks.pymoo_problems.known_front``) or the array itself.
+    A benchmark family provides fronts with a function ``known_front(task_id)`` in the module of its
+    class (the pymoo family does: ``carps.benchmarks.pymoo_problems.known_front``). Only that module is
+    imported; tasks are never built here, so families without fronts (e.g. surrogates) cost nothing.
     """
     try:
         from carps.core.registry import get_registry
 
-        task = get_registry().get_task(task_id)
-    except Exception:  # task not in this installation's catalog, or its extra is missing
-        return None
-    hook = task.metadata.get("known_front") if task.metadata else None
-    if hook is None:
-        return None
-    try:
-        if isinstance(hook, str):
-            module, _, name = hook.rpartition(".")
-            hook = getattr(importlib.import_module(module), name)
-        front = hook(task_id) if callable(hook) else hook
-    except Exception:
+        entry = get_registry().benchmarks.get(task_id.split("/")[1]) if task_id.count("/") >= 2 else None
+        if entry is None:
+            return None
+        hook = getattr(importlib.import_module(entry.target.rpartition(".")[0]), "known_front", None)
+        front = hook(task_id) if callable(hook) else None
+    except Exception:  # the family's extra is missing, or it has no front for this task
         return None
     return None if front is None else np.atleast_2d(np.asarray(front, dtype=float))
 

@@ -93,3 +93,12 @@ def test_final_fronts_keep_non_dominated_points(mo_runs) -> None:
     b = fronts[fronts["optimizer"] == "B"]
     assert b[["cost_0", "cost_1"]].to_numpy().tolist() == [[0.5, 0.5]]
     assert len(fronts[fronts["optimizer"] == "A"]) == 2
+
+
+def test_known_front_comes_from_the_benchmark_family() -> None:
+    pytest.importorskip("pymoo")
+    front = H.known_front("multiobjective/pymoo/zdt1_d5")
+    assert front is not None and front.shape[1] == 2
+    np.testing.assert_allclose(front[:, 1], 1 - np.sqrt(front[:, 0]), atol=1e-9)  # ZDT1's true front
+    assert H.known_front("blackbox/bbob/f01_d2_i1") is None  # a family without fronts
+    assert H.known_front("multiobjective/nosuchfamily/x") is None and H.known_front("nonsense") is None
