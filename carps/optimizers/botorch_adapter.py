@@ -37,6 +37,7 @@ from carps.core.errors import require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.space import sample_dicts, seeded_copy, vectors_to_dicts
 from carps.core.types import TrialInfo, TrialValue
+from carps.optimizers.torch_threads import torch_threads
 
 
 class _Encoder:
@@ -113,17 +114,11 @@ class BoTorchGP(Optimizer):
             return TrialInfo(config=sample_dicts(self._space, 1)[0])
         import torch
 
-        threads = torch.get_num_threads()
-        # tiny GP problems: thread start-up costs more than it saves (3-10x slower on a shared machine)
-        torch.set_num_threads(self._threads)
-        try:
-            with torch.random.fork_rng(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # BoTorch's numerical and input-scaling warnings on tiny data
-                torch.manual_seed(int(self._rng.integers(2**31)))
-                acq = self._acquisition(torch)
-                config = self._maximize_numeric(acq, torch) if self._numeric else self._maximize_candidates(acq, torch)
-        finally:
-            torch.set_num_threads(threads)
+        with torch_threads(self._threads), torch.random.fork_rng(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # BoTorch's numerical and input-scaling warnings on tiny data
+            torch.manual_seed(int(self._rng.integers(2**31)))
+            acq = self._acquisition(torch)
+            config = self._maximize_numeric(acq, torch) if self._numeric else self._maximize_candidates(acq, torch)
         return TrialInfo(config=config)
 
     def _acquisition(self, torch: Any) -> Any:

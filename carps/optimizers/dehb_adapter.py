@@ -26,7 +26,7 @@ import warnings
 import weakref
 from typing import Any
 
-from carps.core.errors import CarpsError, require
+from carps.core.errors import CarpsError, MissingDependencyError, require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.space import configuration_to_dict, in_space, seeded_copy
 from carps.core.types import TrialInfo, TrialValue
@@ -41,7 +41,13 @@ class DEHBOptimizer(Optimizer):
     def _setup(self, eta: int = 3, mutation_factor: float = 0.5, crossover_prob: float = 0.5, strategy: str = "rand1_bin") -> None:
         if self.fidelity is None:
             raise CarpsError("DEHB needs a task with a fidelity")
-        dehb = require("dehb", extra="dehb")
+        try:
+            dehb = require("dehb", extra="dehb")
+        except MissingDependencyError as exc:
+            raise MissingDependencyError(
+                "'dehb' is not installed; it pins numpy<2 though it runs on numpy 2, so install it with: "
+                "pip install 'carps[dehb]' && pip install --no-deps dehb==0.1.2"
+            ) from exc
         from loguru import logger
 
         fid = self.fidelity

@@ -24,6 +24,7 @@ from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.types import TrialInfo, TrialValue
 from carps.optimizers.conditional import legalize, needs_legalizing
+from carps.optimizers.torch_threads import torch_threads as limit_torch_threads
 
 
 def _optuna() -> Any:
@@ -78,6 +79,8 @@ def ordinal_sequences(space: Any) -> dict[str, tuple[Any, ...]]:
 class OptunaOptimizer(Optimizer):
     """An Optuna study driven through ask/tell; ``sampler`` names the sampler, the rest are its arguments.
 
+    ``torch_threads`` limits torch while Optuna proposes (1 by default for the torch-based GP sampler).
+
     Conditional spaces: every hyperparameter is sampled, then the inactive ones are dropped; a sample
     that hits a forbidden clause is told to Optuna as failed and a new one is asked, so nothing outside
     the space is ever evaluated. Failed trials are told as ``FAIL`` (Optuna's samplers skip them).
@@ -96,12 +99,17 @@ class OptunaOptimizer(Optimizer):
     #: rejected samples in a row before giving up (a forbidden region that covers almost everything)
     max_rejections = 1000
 
-    def _setup(self, sampler: str = "tpe", **sampler_kwargs: Any) -> None:
+    def _setup(self, sampler: str = "tpe", torch_threads: int | None = None, **sampler_kwargs: Any) -> None:
         optuna = _optuna()
         name = self.samplers.get(sampler, sampler)
         sampler_cls = getattr(optuna.samplers, name, None)
         if sampler_cls is None:
             raise CarpsError(f"unknown Optuna sampler '{sampler}'; choose one of {sorted(self.samplers)}")
+        if name == "CmaEsSampler":
+            require("cmaes", extra="optuna")  # Optuna imports it lazily, deep inside the first ask
+        elif name == "GPSampler":
+            require("torch", extra="torch")
+            torch_threads = torch_threads or 1  # see carps.optimizers.torch_threads
         if name == "QMCSampler":
             # unscrambled Sobol ignores the seed: every seed would give the same trials
             sampler_kwargs.setdefault("scramble", True)
@@ -118,11 +126,13 @@ class OptunaOptimizer(Optimizer):
         self._dists = optuna_distributions(self.space, ordinal_as_index=True)
         self._ordinals = ordinal_sequences(self.space)
         self._legalize = needs_legalizing(self.space)
+        self._torch_threads = torch_threads
 
     def _sample(self) -> tuple[Any, dict[str, Any]]:
         """A new Optuna trial and its legal configuration (rejected samples are told as failed)."""
         for _ in range(self.max_rejections):
-            trial = self._study.ask(self._dists)
+            with limit_torch_threads(self._torch_threads):
+                trial = self._study.ask(self._dists)
             config = dict(trial.params)
             for name, sequence in self._ordinals.items():
                 config[name] = sequence[config[name]]
