@@ -33,7 +33,8 @@ def ray_cluster(killer_plugin):
     os.environ["PYTHONPATH"] = os.pathsep.join([str(killer_plugin), *([old] if old else [])])
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=80 * 1024**2, logging_level=logging.ERROR)
+        # num_gpus=0: the GPU test needs a machine without GPUs, also where the tests run on one with
+        ray.init(num_cpus=2, num_gpus=0, include_dashboard=False, log_to_driver=False, object_store_memory=80 * 1024**2, logging_level=logging.ERROR)
     finally:
         if old is None:
             del os.environ["PYTHONPATH"]

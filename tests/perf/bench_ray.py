@@ -66,27 +66,41 @@ def busy_seconds(experiment_dir: Path) -> float:
 def _warm() -> int:
     import carps.launch.ray_launcher  # noqa: F401  - what every run needs, imported once per worker
     from carps.benchmarks.bbob import make_bbob_task
+    from carps.core.registry import get_registry
 
+    get_registry().get_task("blackbox/bbob/f01_d2_i1")  # the catalog, built once per process
     make_bbob_task(1, 2, 1)
     time.sleep(0.5)  # holds its CPU so that every worker process gets started
     return os.getpid()
 
 
-def ray_session(k: int, jobs: list[tuple[str, list[RunSpec], RayOptions]], root: Path, gpus: int | None = None) -> dict[str, float]:
+def ray_session(k: int, jobs: list[tuple[str, list[RunSpec], RayOptions]], root: Path, probe: list[RunSpec] = ()) -> dict[str, float]:
     import ray
 
     out: dict[str, float] = {}
     t0 = time.perf_counter()
-    ray.init(num_cpus=k, num_gpus=gpus, include_dashboard=False, log_to_driver=False, object_store_memory=400 * 1024**2, logging_level=logging.ERROR)
+    ray.init(num_cpus=k, include_dashboard=False, log_to_driver=False, object_store_memory=400 * 1024**2, logging_level=logging.ERROR)
     pids = ray.get([ray.remote(num_cpus=1)(_warm).remote() for _ in range(k)])
     out["cold_start_s"] = time.perf_counter() - t0
     out["warm_workers"] = len(set(pids))
     try:
+        if probe:  # the same batch of runs in this process and in one Ray worker: is a worker slower?
+            from carps.launch.ray_launcher import run_batch
+
+            t0 = time.perf_counter()
+            run_batch(probe)
+            out["probe_here_ms_per_run"] = 1e3 * (time.perf_counter() - t0) / len(probe)
+            remote = ray.remote(num_cpus=1)(run_batch)
+            ray.get(remote.remote(probe[:5]))
+            t0 = time.perf_counter()
+            ray.get(remote.remote(probe))
+            out["probe_worker_ms_per_run"] = 1e3 * (time.perf_counter() - t0) / len(probe)
         for name, runs, options in jobs:
             progress = RunProgress(len(runs), enabled=False)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             launch_ray(runs, root / f"ray{k}_{name}", progress=progress, options=options)
             out[f"{name}_s"] = elapsed = time.perf_counter() - t0
+            out[f"{name}_driver_cpu_share"] = (time.process_time() - c0) / elapsed  # near 1: the driver is the limit
             assert progress.counts[DONE] == len(runs), progress.summary()
             busy = busy_seconds(root / f"ray{k}_{name}")
             # of the k CPUs' time, the share spent inside runs; the rest is scheduling, transfer, idling
@@ -132,6 +146,7 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--cpus", default="2,16")
     ap.add_argument("--tiny", type=int, default=3000, help="runs of 1 trial for the scheduling overhead (0: skip)")
+    ap.add_argument("--big", type=int, default=0, help="also this many runs on the most CPUs (steady state)")
     ap.add_argument("--gpu-task", default=None)
     ap.add_argument("--gpu-trials", type=int, default=5)
     ap.add_argument("--dir", default=None, help="results folder (default: a temporary one, removed)")
@@ -147,6 +162,7 @@ def main() -> None:
             Path(args.json).write_text(json.dumps(report, indent=1))
 
     runs = bbob_runs(args.runs, args.trials)
+    big = bbob_runs(args.big, args.trials) if args.big else []
     tiny = make_plan(["random"], ["blackbox/bbob/*_d2_i*"], range(1, args.tiny // 240 + 2), n_trials=1).runs[: args.tiny] if args.tiny else []
     base = one_process(runs, root / "base")
     base["busy_s"] = busy_seconds(root / "base" / "memory")
@@ -154,15 +170,21 @@ def main() -> None:
     show("one_process_runs_per_s", args.runs / base["baseline_s"])
     for k in [int(c) for c in args.cpus.split(",")]:
         jobs = [("main", runs, RayOptions()), ("main_again", runs, RayOptions())]
-        if tiny and k == max(int(c) for c in args.cpus.split(",")):
-            jobs += [("tiny_auto", tiny, RayOptions()), ("tiny_batch1", tiny, RayOptions(batch_size=1))]
-        r = ray_session(k, jobs, root)
+        if k == max(int(c) for c in args.cpus.split(",")):
+            if args.big:  # long enough that starting and finishing the experiment weigh little
+                jobs.append(("big", big, RayOptions()))
+            if tiny:
+                jobs += [("tiny_auto", tiny, RayOptions()), ("tiny_batch1", tiny, RayOptions(batch_size=1))]
+        r = ray_session(k, jobs, root, probe=runs[:100])
         for name in ("main", "main_again"):  # two passes: a feel for the noise
             r[f"{name}_speedup"] = speedup = base["baseline_s"] / r[f"{name}_s"]
             r[f"{name}_efficiency"] = speedup / k
             r[f"{name}_runs_per_s"] = args.runs / r[f"{name}_s"]
             # strict: against the runs' own compute in one process, as if writing results cost nothing
             r[f"{name}_efficiency_vs_compute"] = base["busy_s"] / (k * r[f"{name}_s"])
+        if "big_s" in r:  # baseline scaled from the 1000-run one: same kind of runs
+            r["big_speedup"] = base["baseline_s"] * len(big) / args.runs / r["big_s"]
+            r["big_efficiency"] = r["big_speedup"] / k
         for name in ("tiny_auto", "tiny_batch1"):
             if f"{name}_s" in r:
                 r[f"{name}_runs_per_s"] = len(tiny) / r[f"{name}_s"]
