@@ -196,6 +196,7 @@ def _markov_gru(_: dict[str, Any]) -> Any:
             self.head = nn.Linear(32, MARKOV_VOCAB)
 
         def forward(self, x: Any) -> Any:
+            self.gru.flatten_parameters()  # copies (DoG's averaged model) lose cuDNN's weight layout
             out, _ = self.gru(self.embed(x))
             return self.head(out)
 
