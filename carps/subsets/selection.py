@@ -94,13 +94,15 @@ def select_subset(
     kicks: int = 30,
     sample: int = 64,
     exclude: Sequence[int] = (),
+    init: Sequence[int] | None = None,
 ) -> SelectionResult:
     """Choose ``k`` of the rows of ``points`` with low star discrepancy.
 
     Stops after ``restarts`` restarts or ``time_limit`` seconds, whichever comes first (at least one
     must be given; with only a time limit the search restarts until time is up). ``sample`` is how
     many incoming points each step tries per outgoing point; ``exclude`` lists rows that may not be
-    chosen (used for the test half of a dev/test split).
+    chosen (used for the test half of a dev/test split); ``init`` is a starting subset for the first
+    restart (later restarts start at random).
     """
     x = as_points(points)
     n = x.shape[0]
@@ -117,23 +119,29 @@ def select_subset(
     done = 0
     history: list[tuple[float, float]] = []
     while (restarts is None or done < restarts) and time.perf_counter() < deadline:
-        idx, val = _search(ev, x, allowed, k, rng, kicks, sample, deadline)
+        start_idx = np.asarray(init, dtype=int) if init is not None and done == 0 else None
+        idx, val = _search(ev, x, allowed, k, rng, kicks, sample, deadline, start_idx)
         done += 1
         if val < best_val:
             best_idx, best_val = idx, val
             history.append((time.perf_counter() - start, val))
         if len(allowed) == k:
             break
-    if best_idx is None:  # the time limit was too short for one restart to finish: take a random subset
-        best_idx = rng.choice(allowed, size=k, replace=False)
+    if best_idx is None:  # the time limit was too short for one restart to finish
+        best_idx = np.asarray(init, dtype=int) if init is not None else rng.choice(allowed, size=k, replace=False)
         best_val = ev.worst(best_idx)[0]
     best_idx = np.sort(best_idx)
     return SelectionResult(best_idx, float(star_discrepancy(x[best_idx])), seed, done, ev.count, time.perf_counter() - start, history)
 
 
-def _search(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, k: int, rng: np.random.Generator, kicks: int, sample: int, deadline: float) -> tuple[np.ndarray, float]:
-    """One restart: local search from a random subset, kicked until ``kicks`` kicks bring no progress."""
-    idx = rng.choice(allowed, size=k, replace=False)
+def _search(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, k: int, rng: np.random.Generator, kicks: int, sample: int, deadline: float, init: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """One restart: local search from ``init`` or a random subset, kicked until ``kicks`` kicks bring no progress."""
+    if init is not None:
+        if len(init) != k or len(np.unique(init)) != k or not np.isin(init, allowed).all():
+            raise CarpsError(f"init must be {k} distinct selectable row indices")
+        idx = init.copy()
+    else:
+        idx = rng.choice(allowed, size=k, replace=False)
     val, kind, q = ev.worst(idx)
     best_idx, best_val = idx.copy(), val
     stale = 0
