@@ -148,3 +148,23 @@ def test_python_versions_supported():
     requires = SpecifierSet(_pyproject()["project"]["requires-python"])
     assert all(v in requires for v in ("3.10", "3.11", "3.12")), f"requires-python {requires} excludes a promised version"
     assert f"{sys.version_info.major}.{sys.version_info.minor}" in requires
+
+
+def _extra_mentions() -> list[tuple[str, str]]:
+    """Every ``carps[extra,...]`` written in the code, the docs and the README: (file:line, extra)."""
+    import re
+
+    found = []
+    for path in [*sorted((REPO / "carps").rglob("*.py")), *sorted((REPO / "docs").rglob("*.md")), REPO / "README.md"]:
+        if not path.exists():
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            for group in re.findall(r"carps\[([a-z0-9_,-]+)\]", line):
+                found.extend((f"{path.relative_to(REPO)}:{n}", extra) for extra in group.split(","))
+    return found
+
+
+def test_every_extra_mentioned_exists():
+    """An install hint such as ``pip install 'carps[subsets]'`` must name an extra that pyproject.toml defines."""
+    unknown = [f"{where}: carps[{extra}]" for where, extra in _extra_mentions() if extra not in EXTRAS]
+    assert not unknown, "install hints name extras that pyproject.toml does not define:\n" + "\n".join(unknown)
