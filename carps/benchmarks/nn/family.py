@@ -64,12 +64,13 @@ class NNBenchmark(BenchmarkFamily):
         return make_nn_task(parts[2], TaskType(parts[0]), device or self.device, threads if threads is not None else self.threads, self.n_trials)
 
 
-def make_nn_task(workload: str, task_type: TaskType = TaskType.MULTIFIDELITY, device: str = "auto", threads: int = 1, n_trials: int = 30) -> Task:
+def make_nn_task(workload: str, task_type: TaskType | str = TaskType.MULTIFIDELITY, device: str = "auto", threads: int = 1, n_trials: int = 30) -> Task:
     """The task of one workload; the device is resolved here, once (``auto`` -> ``cuda`` if available)."""
     from carps.benchmarks.nn.algorithms import tuned_space
     from carps.benchmarks.nn.training import resolve_device, train
     from carps.core.space import to_configuration
 
+    task_type = TaskType(task_type)
     wl = WORKLOADS[workload]
     device = resolve_device(device)
     space = tuned_space()
