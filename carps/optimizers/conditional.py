@@ -29,11 +29,10 @@ def legalize(space: ConfigurationSpace, values: dict[str, Any]) -> dict[str, Any
     """``values`` with inactive hyperparameters dropped, or ``None`` if it violates a forbidden clause."""
     from ConfigSpace.util import deactivate_inactive_hyperparameters
 
-    from carps.core.space import configuration_to_dict
-
     try:
         configuration = deactivate_inactive_hyperparameters(values, space)
         configuration.check_valid_configuration()
     except ValueError:  # ForbiddenValueError and friends are ValueErrors
         return None
-    return configuration_to_dict(configuration)
+    # the library's own values, not ConfigSpace's vector round trip of them (which may move the last bit)
+    return {name: values[name] for name in configuration}

@@ -28,8 +28,9 @@ from typing import Any
 
 from carps.core.errors import CarpsError, MissingDependencyError, require
 from carps.core.optimizer import Capabilities, Optimizer
-from carps.core.space import configuration_to_dict, in_space, seeded_copy
+from carps.core.space import in_space, seeded_copy
 from carps.core.types import TrialInfo, TrialValue
+from carps.optimizers.configuration_values import configuration_values, float_names
 
 
 class DEHBOptimizer(Optimizer):
@@ -73,13 +74,14 @@ class DEHBOptimizer(Optimizer):
         # DEHB added a stdout sink and a log file; carps adapters never log
         logger.remove()
         self._forbidden = bool(self.space.forbidden_clauses)
+        self._floats = float_names(self.space)
 
     def _ask(self) -> TrialInfo:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for _ in range(self.max_rejections):
                 job = self._dehb.ask()
-                config = configuration_to_dict(job["config"])
+                config = configuration_values(job["config"], self._floats)
                 if self._forbidden and not in_space(self.space, config):
                     self._dehb.tell(job, {"fitness": float("inf"), "cost": 0.0})
                     continue

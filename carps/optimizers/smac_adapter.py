@@ -18,7 +18,8 @@ without it.
 
 Search spaces go to SMAC as they are (SMAC handles log scales, integers, categoricals, ordinals,
 conditions and forbidden clauses natively); SMAC gets a private, seeded copy so the task's space and
-its random state stay untouched. SMAC writes its scenario to a temporary folder that is removed with
+its random state stay untouched. Configs carry the values SMAC's own loop would pass to a target
+function (floats rounded as ``Configuration`` rounds them). SMAC writes its scenario to a temporary folder that is removed with
 the adapter; carps never lets it save its run history after each trial.
 
 >>> from ConfigSpace import ConfigurationSpace
@@ -38,8 +39,9 @@ from typing import Any
 
 from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
-from carps.core.space import configuration_to_dict, seeded_copy
+from carps.core.space import seeded_copy
 from carps.core.types import TrialInfo, TrialStatus, TrialValue
+from carps.optimizers.configuration_values import configuration_values, float_names
 
 FACADES = {
     "hpo": "HyperparameterOptimizationFacade",
@@ -118,6 +120,7 @@ class SMACOptimizer(Optimizer):
 
         self._SmacValue = SmacValue
         self._status = {TrialStatus.CRASHED: StatusType.CRASHED, TrialStatus.TIMEOUT: StatusType.TIMEOUT, TrialStatus.INVALID: StatusType.CRASHED}
+        self._floats = float_names(self.space)
         self._worst: list[float] | None = None
         self._unpriced: list[tuple[Any, Any, float]] = []
 
@@ -130,7 +133,7 @@ class SMACOptimizer(Optimizer):
             fidelity = float(min(max(budget, fid.low), fid.high))
             if fid.integer:
                 fidelity = int(round(fidelity))
-        return TrialInfo(config=configuration_to_dict(trial.config), fidelity=fidelity, handle=trial)
+        return TrialInfo(config=configuration_values(trial.config, self._floats), fidelity=fidelity, handle=trial)
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         # SMAC's default crash cost (inf) turns its surrogate's targets into NaN; a failed trial is

@@ -1,0 +1,130 @@
+"""Adapter overhead: a SMAC and an Optuna TPE loop on a BBOB task, straight against the library vs through carps.
+
+    python tests/perf/bench_adapters.py                   # 200 trials, blackbox/bbob/f15_d5_i1
+    python tests/perf/bench_adapters.py --trials 50 --reps 1 --only tpe
+
+"direct" is the loop a user would write with the library's own ask/tell API and the same settings
+(seed, seeded private copy of the space, in-memory run history); "carps" is ``run_trials`` with the
+catalog variant (``smac/hpo``, ``optuna/tpe``) writing ``trials.jsonl`` to a temporary run folder,
+as ``carps run`` does. Both loops must propose the very same configurations (checked), so the time
+difference is carps' own cost: config conversion, the run loop, budget accounting and the trial log.
+The target: carps within 5% of direct, or within 2 ms per trial, whichever is larger. Direct and carps
+alternate ``--reps`` times and the medians are compared, which damps the noise of a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+TASK = "blackbox/bbob/f15_d5_i1"
+
+
+def direct_smac(task, n_trials: int, seed: int) -> tuple[float, list]:
+    from smac import HyperparameterOptimizationFacade, Scenario
+    from smac.runhistory.dataclasses import TrialValue
+
+    from carps.core.space import seeded_copy
+
+    logging.getLogger("smac").setLevel(logging.WARNING)
+    names = list(task.space.keys())
+    function = task.function
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        scenario = Scenario(seeded_copy(task.space, seed), name="carps", output_directory=Path(tmp), deterministic=True,
+                            objectives="cost", n_trials=n_trials, seed=seed)
+        smac = HyperparameterOptimizationFacade(scenario, target_function=None, logging_level=False, overwrite=True)
+        asked = []
+        for _ in range(n_trials):
+            info = smac.ask()
+            config = info.config
+            y = function({n: config[n] for n in names}, None, seed)
+            smac.tell(info, TrialValue(cost=float(y)), save=False)
+            asked.append([config[n] for n in names])
+        return time.perf_counter() - t0, asked
+
+
+def direct_tpe(task, n_trials: int, seed: int) -> tuple[float, list]:
+    import optuna
+
+    from carps.optimizers.optuna_adapter import optuna_distributions
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    names = list(task.space.keys())
+    function = task.function
+    t0 = time.perf_counter()
+    study = optuna.create_study(study_name="carps", sampler=optuna.samplers.TPESampler(seed=seed), directions=["minimize"])
+    dists = optuna_distributions(task.space)
+    asked = []
+    for _ in range(n_trials):
+        trial = study.ask(dists)
+        params = trial.params
+        y = function(params, None, seed)
+        study.tell(trial, [float(y)])
+        asked.append([params[n] for n in names])
+    return time.perf_counter() - t0, asked
+
+
+def through_carps(task, optimizer_id: str, n_trials: int, seed: int) -> tuple[float, list]:
+    from carps.core.loop import run_trials
+    from carps.core.records import RunFolder
+    from carps.core.registry import get_registry
+    from carps.core.types import Budget
+
+    entry = get_registry().optimizer(optimizer_id)
+    cls = entry.load_class()
+    names = list(task.space.keys())
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = RunFolder(Path(tmp) / "run")
+        t0 = time.perf_counter()
+        budget = Budget(n_trials=n_trials)
+        optimizer = cls.for_task(task, seed=seed, budget=budget, **entry.params)
+        run_trials(task, optimizer, folder, budget)
+        elapsed = time.perf_counter() - t0
+        folder.close()
+        asked = [[r["config"][n] for n in names] for r in folder.read_trials()]
+    return elapsed, asked
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--task", default=TASK)
+    parser.add_argument("--only", choices=["smac", "tpe"], default=None)
+    args = parser.parse_args()
+
+    from carps.benchmarks import get_task
+
+    task = get_task(args.task)
+    cases = {"smac": ("smac/hpo", direct_smac), "tpe": ("optuna/tpe", direct_tpe)}
+    print(f"task {args.task}, {args.trials} trials, seed {args.seed}, {args.reps} alternating repetitions")
+    for name, (optimizer_id, direct) in cases.items():
+        if args.only and name != args.only:
+            continue
+        # warm imports and caches once, so neither side pays them
+        direct(task, 3, args.seed)
+        through_carps(task, optimizer_id, 3, args.seed)
+        direct_times, carps_times = [], []
+        for _ in range(args.reps):
+            d, d_asked = direct(task, args.trials, args.seed)
+            c, c_asked = through_carps(task, optimizer_id, args.trials, args.seed)
+            assert d_asked == c_asked, f"{name}: carps proposed other configurations than the library itself"
+            direct_times.append(d)
+            carps_times.append(c)
+        d, c = statistics.median(direct_times), statistics.median(carps_times)
+        allowed = max(0.05 * d, 0.002 * args.trials)
+        per_trial_ms = (c - d) / args.trials * 1000
+        verdict = "OK" if c - d <= allowed else "TOO SLOW"
+        print(f"{name:5s} ({optimizer_id}): direct {d:8.2f} s   carps {c:8.2f} s   difference {c - d:+7.2f} s "
+              f"({(c - d) / d * 100:+5.1f}%, {per_trial_ms:+6.2f} ms/trial; allowed {allowed:.2f} s)  {verdict}")
+        print(f"      all runs direct {[round(x, 2) for x in direct_times]}  carps {[round(x, 2) for x in carps_times]}; same configurations: yes")
+
+
+if __name__ == "__main__":
+    main()
