@@ -167,6 +167,7 @@ def _parse_chunk(buf: bytes, names: list[str], n_lines: int) -> dict[str, Any]:
 
 def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
     import numpy as np
+    import pandas as pd
 
     cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time")}
     objs: dict[str, list[float]] = {n: [] for n in names}
@@ -180,7 +181,7 @@ def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
                 objs[n].append(np.nan if v is None else float(v))
     out = {k: np.asarray(v, dtype=float) for k, v in cols.items() if k not in ("status", "trial")}
     out["trial"] = np.asarray(cols["trial"], dtype=np.int64)
-    out["status"] = np.asarray(cols["status"], dtype=object)
+    out["status"] = pd.Categorical(cols["status"])
     out["objectives"] = {n: np.asarray(v, dtype=float) for n, v in objs.items()}
     return out
 
@@ -190,17 +191,26 @@ def _concat_columns(parts: list[dict[str, Any]], names: list[str]) -> dict[str, 
 
     if not parts:
         parts = [_parse_python(b"", names)]
-    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "objectives"}
+    from pandas.api.types import union_categoricals
+
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k not in ("objectives", "status")}
+    out["status"] = union_categoricals([p["status"] for p in parts])
     out["objectives"] = {n: np.concatenate([p["objectives"][n] for p in parts]) for n in names}
     return out
 
 
 def _columns(table: Any) -> dict[str, Any]:
     import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
 
     out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in ("trial", "fidelity", "budget_used", "started_at", "wall_time")}
     out["fidelity"] = np.asarray(out["fidelity"], dtype=float)
-    out["status"] = np.asarray(table.column("status").to_numpy(zero_copy_only=False), dtype=object)
+    # dictionary-encode in Arrow: a million status strings never become Python objects
+    status = pc.dictionary_encode(table.column("status")).combine_chunks()
+    codes = status.indices.to_numpy(zero_copy_only=False)
+    codes = np.where(np.isnan(codes), -1, codes).astype(np.int64) if codes.dtype.kind == "f" else codes.astype(np.int64)
+    out["status"] = pd.Categorical.from_codes(codes, [str(v) for v in status.dictionary.to_pylist()])
     struct = table.column("objectives").combine_chunks()
     out["objectives"] = {struct.type.field(i).name: np.asarray(struct.field(i).to_numpy(zero_copy_only=False), dtype=float) for i in range(struct.type.num_fields)}
     return out
@@ -261,14 +271,14 @@ def gather(exp_dir: str | Path, experiment: str | None = None, threads: int | No
         trials[col] = pd.Categorical.from_codes(codes[ridx], cats)
     trials["seed"] = runs["seed"].to_numpy(dtype=np.int64)[ridx]
     trials["trial"] = cols["trial"]
-    status_codes, status_cats = pd.factorize(cols["status"], sort=True)
-    trials["status"] = pd.Categorical.from_codes(status_codes, status_cats)
+    status = cols["status"]
+    trials["status"] = status.reorder_categories(sorted(status.categories))
     trials["fidelity"] = cols["fidelity"]
     trials["budget_used"] = cols["budget_used"]
     trials["budget_fraction"] = cols["budget_used"] / runs["budget"].to_numpy(dtype=float)[ridx]
     trials["wall_time"] = cols["wall_time"]
     trials["started_at"] = cols["started_at"]
-    ok = np.asarray(cols["status"] == "ok", dtype=bool)
+    ok = np.asarray(status == "ok", dtype=bool)
     for i in range(n_obj):
         # the i-th objective of each run, in minimization form
         name_of = [spec[i]["name"] if len(spec) > i else None for spec in specs]

@@ -86,6 +86,15 @@ def n_objectives(runs: Any) -> dict[str, int]:
     return out
 
 
+def objective_labels(runs: Any) -> dict[str, list[str]]:
+    """Axis labels of each task's costs: the objective name, negated (``-acc``) where it is maximized."""
+    out = {}
+    for task_id, text in runs.drop_duplicates("task_id")[["task_id", "objectives"]].itertuples(index=False):
+        objs = json.loads(text) if isinstance(text, str) else []
+        out[str(task_id)] = [o["name"] if o.get("minimize", True) else f"-{o['name']}" for o in objs]
+    return out
+
+
 def multi_objective(trials: Any) -> Any:
     """The trials of multi-objective tasks (multiobjective, momf)."""
     from carps.analysis.gather import MULTI_OBJECTIVE_TYPES

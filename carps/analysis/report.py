@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from carps.analysis import hypervolume as hv
 from carps.analysis import plots
 from carps.analysis.gather import MULTI_OBJECTIVE_TYPES
 from carps.analysis.pipeline import METRICS, Analysis, best_per_task, ranking_table
@@ -164,12 +165,14 @@ def _mo_html(result: Analysis, ttype: str, tasks: list[str], colors: dict[str, A
         + "</table>"
     )
     figs = []
+    labels = hv.objective_labels(result.runs)
     if result.fronts is not None and len(result.fronts):
         for t in tasks[:max_task_plots]:
             r = refs.get(t)
             if r is None:
                 continue
-            figs.append(_figure(plots.plot_pareto_fronts(result.fronts, t, r["front"], colors=colors), f"Pareto fronts: {t}", dpi=70))
+            names = labels.get(t, [])[:2] if len(labels.get(t, [])) >= 2 else ["cost_0", "cost_1"]
+            figs.append(_figure(plots.plot_pareto_fronts(result.fronts, t, r["front"], names=names, colors=colors), f"Pareto fronts: {t}", dpi=70))
     return (
         f"<h3 id='mo-{_esc(ttype)}'>Multi-objective results</h3>"
         "<p class='note'>Objectives are scaled per task between the ideal and nadir of all runs (and the known front);"
