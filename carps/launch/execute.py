@@ -207,10 +207,9 @@ def write_encoded(experiment_dir: str | Path, run: EncodedRun, sync: bool = Fals
     this returns, like the trials a local run appends: they survive a killed driver, not a power cut.
     """
     spec = run.outcome.spec
-    # RunSpec.folder's layout in plain strings: pathlib would be half of the driver's time per run
-    folder = os.path.join(os.fspath(experiment_dir), spec.task, spec.optimizer, f"seed_{spec.seed}")
+    folder = _folder(spec, experiment_dir)
     run_file = os.path.join(folder, RUN_FILE)
-    if os.path.exists(run_file) and RunFolder(Path(folder)).status() == DONE:
+    if is_done(spec, experiment_dir):
         return RunOutcome(spec, SKIPPED)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, TRIALS_FILE), "w") as fh:
@@ -226,6 +225,17 @@ def write_encoded(experiment_dir: str | Path, run: EncodedRun, sync: bool = Fals
             os.fsync(fh.fileno())
     os.replace(tmp, run_file)
     return run.outcome
+
+
+def _folder(spec: RunSpec, experiment_dir: str | Path) -> str:
+    # RunSpec.folder's layout in plain strings: pathlib would be half of a Ray driver's time per run
+    return os.path.join(os.fspath(experiment_dir), spec.task, spec.optimizer, f"seed_{spec.seed}")
+
+
+def is_done(spec: RunSpec, experiment_dir: str | Path) -> bool:
+    """Whether the run is complete on disk; a cheap check (one stat) for runs never started."""
+    folder = _folder(spec, experiment_dir)
+    return os.path.exists(os.path.join(folder, RUN_FILE)) and RunFolder(Path(folder)).status() == DONE
 
 
 def run_status(spec: RunSpec, experiment_dir: str | Path) -> str | None:

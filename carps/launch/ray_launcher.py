@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from carps.core.errors import CarpsError, require
 from carps.core.registry import get_registry
-from carps.launch.execute import DONE, SKIPPED, EncodedRun, RunOutcome, run_encoded, run_status, write_encoded, write_failed
+from carps.launch.execute import SKIPPED, EncodedRun, RunOutcome, is_done, run_encoded, write_encoded, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
@@ -174,7 +174,7 @@ def launch_ray(
     outcomes: list[RunOutcome] = []
     todo: list[RunSpec] = []
     for spec in runs:
-        if run_status(spec, experiment_dir) == DONE:
+        if is_done(spec, experiment_dir):
             outcome = RunOutcome(spec, SKIPPED)
             progress.update(outcome)
             outcomes.append(outcome)
