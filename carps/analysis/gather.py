@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from carps.core.errors import CarpsError
-from carps.core.records import RUN_FILE, TRIALS_FILE, read_trials
+from carps.core.records import RUN_FILE, TRIALS_FILE
 
 TRIALS_PARQUET = "trials.parquet"
 RUNS_PARQUET = "runs.parquet"
@@ -61,6 +61,12 @@ def iter_run_files(exp_dir: Path) -> Iterable[Path]:
             yield Path(root) / RUN_FILE
 
 
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a core dependency
+    _fast_loads = json.loads
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     with open(path, "rb") as fh:
         data = fh.read()
@@ -68,12 +74,6 @@ def _read_json(path: Path) -> dict[str, Any]:
         return _fast_loads(data)
     except ValueError:  # e.g. NaN written by the json module, which orjson rejects
         return json.loads(data)
-
-
-try:
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - orjson is a core dependency
-    _fast_loads = json.loads
 
 
 def _read_trials(folder: Path) -> bytes:
@@ -171,14 +171,13 @@ def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
 
     cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time")}
     objs: dict[str, list[float]] = {n: [] for n in names}
-    if True:
-        for rec in (json.loads(line) for line in text.splitlines() if line.strip()):  # json: accepts NaN
-            for k in cols:
-                cols[k].append(rec.get(k))
-            values = rec.get("objectives") or {}
-            for n in names:
-                v = values.get(n)
-                objs[n].append(np.nan if v is None else float(v))
+    for rec in (json.loads(line) for line in text.splitlines() if line.strip()):  # json: accepts NaN
+        for k in cols:
+            cols[k].append(rec.get(k))
+        values = rec.get("objectives") or {}
+        for n in names:
+            v = values.get(n)
+            objs[n].append(np.nan if v is None else float(v))
     out = {k: np.asarray(v, dtype=float) for k, v in cols.items() if k not in ("status", "trial")}
     out["trial"] = np.asarray(cols["trial"], dtype=np.int64)
     out["status"] = pd.Categorical(cols["status"])
@@ -188,10 +187,10 @@ def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
 
 def _concat_columns(parts: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
     import numpy as np
+    from pandas.api.types import union_categoricals
 
     if not parts:
         parts = [_parse_python(b"", names)]
-    from pandas.api.types import union_categoricals
 
     out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k not in ("objectives", "status")}
     out["status"] = union_categoricals([p["status"] for p in parts])

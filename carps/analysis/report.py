@@ -122,19 +122,21 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
         parts.append(f"<h3 id='cd-{_esc(ttype)}'>Critical differences</h3><p class='note'>Needs at least two optimizers with results on the same tasks.</p>")
     figs = []
     agg = result.over_budget[result.over_budget["task_type"].astype(str) == ttype]
+    score = "HV regret" if mo else "normalized regret"
     if len(agg):
-        figs.append(_figure(plots.plot_over_budget(agg, f"{ttype}: performance over budget", ylabel=("HV regret" if mo else "normalized regret") + " (mean, 95% CI)", log=True, colors=colors), "mean over tasks of the seed-averaged incumbent"))
+        fig = plots.plot_over_budget(agg, f"{ttype}: performance over budget", ylabel=f"{score} (mean, 95% CI)", log=True, colors=colors)
+        figs.append(_figure(fig, "mean over tasks of the seed-averaged incumbent"))
     rob = result.rank_over_budget[result.rank_over_budget["task_type"].astype(str) == ttype]
     if len(rob) and rob["optimizer"].nunique() > 1:
         figs.append(_figure(plots.plot_rank_over_budget(rob, f"{ttype}: rank over budget", colors=colors), "average rank at each budget fraction"))
     if len(per_run):
-        figs.append(_figure(plots.plot_ecdf(per_run, ttype, "final", colors=colors, xlabel="HV regret" if mo else "normalized regret"), "ECDF of final performance over all runs"))
+        figs.append(_figure(plots.plot_ecdf(per_run, ttype, "final", colors=colors, xlabel=score), "ECDF of final performance over all runs"))
     parts.append(f"<h3 id='budget-{_esc(ttype)}'>Over the budget</h3><div class='figs'>{''.join(figs)}</div>")
     tasks = sorted(map(str, per_run["task_id"].unique()))
     if tasks:
         shown = tasks[:max_task_plots]
         curves = result.curves[result.curves["task_type"].astype(str) == ttype]
-        figs = [_figure(plots.plot_task_curves(curves, t, colors, ylabel="HV regret" if mo else "normalized regret", log=True), t, dpi=70) for t in shown]
+        figs = [_figure(plots.plot_task_curves(curves, t, colors, ylabel=score, log=True), t, dpi=70) for t in shown]
         note = f"<p class='note'>First {len(shown)} of {len(tasks)} tasks; the per-task table lists all.</p>" if len(tasks) > len(shown) else ""
         parts.append(f"<h3 id='tasks-{_esc(ttype)}'>Per task</h3>{note}<div class='figs'>{''.join(figs)}</div>")
         wide = best_per_task(result, "final")
