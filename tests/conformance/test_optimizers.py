@@ -26,7 +26,7 @@ WARMUP = {
     "optuna/nsga3": {"population_size": 4},
 }
 # model fits of a second or more per trial on a shared 2-core machine
-SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "bo/gp", "optuna/gp", "nevergrad/ngopt", "nevergrad/cma"}
+SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "bo/gp", "optuna/gp"}
 
 
 def _ids() -> list:
