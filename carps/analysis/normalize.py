@@ -72,9 +72,13 @@ def reference_bounds(trials: Any, runs: Any, objective: int = 0, mask: np.ndarra
     mask = eligible(trials) if mask is None else mask
     cost = trials[col].to_numpy(dtype=float)
     finite = mask & np.isfinite(cost)
-    sub = pd.DataFrame({"task_id": trials["task_id"].to_numpy()[finite], "cost": cost[finite]})
-    bounds = sub.groupby("task_id", observed=True)["cost"].agg(best_seen="min", worst="max").reset_index()
-    bounds["task_id"] = bounds["task_id"].astype(str)
+    codes, cats = _factorize(trials["task_id"])
+    best = np.full(len(cats), np.inf)
+    worst = np.full(len(cats), -np.inf)
+    np.minimum.at(best, codes[finite], cost[finite])
+    np.maximum.at(worst, codes[finite], cost[finite])
+    seen = np.isfinite(best)  # tasks with at least one eligible trial
+    bounds = pd.DataFrame({"task_id": np.asarray(cats, dtype=object)[seen], "best_seen": best[seen], "worst": worst[seen]})
     known = known_bounds(runs, objective)
     bounds["known_best"] = bounds["task_id"].map(known).astype(float)
     use_known = bounds["known_best"].notna() & (bounds["known_best"] <= bounds["best_seen"])
