@@ -97,7 +97,7 @@ class RunProgress:
         reasons: Counter[str] = Counter()
         example: dict[str, RunOutcome] = {}
         for outcome in self.failures:
-            reason = _reason(outcome.error)
+            reason = failure_reason(outcome.error)
             reasons[reason] += 1
             example.setdefault(reason, outcome)
         for reason, n in reasons.most_common(10):
@@ -111,7 +111,7 @@ class RunProgress:
         return "\n".join(lines)
 
 
-def _reason(error: str | None) -> str:
+def failure_reason(error: str | None) -> str:
     """The first line of an error, cut short: the key failures are grouped by."""
     if not error:
         return "unknown"
