@@ -1,0 +1,70 @@
+"""``carps subsets recompute ...``: recompute the representative task subsets of a task type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from carps.cli.options import results_dir, wants_help
+from carps.cli.overrides import parse_overrides
+from carps.core.errors import CarpsError
+
+HELP = """usage: carps subsets recompute task_type=TYPE reference=OPT,OPT,OPT k=10,20,30
+                              (experiment=NAME [results_dir=results] | matrix=FILE)
+                              [out=subsets] [seed=0] [time_limit=20] [transform=none|log]
+
+Builds the performance matrix of TYPE from an experiment's results (or reads a saved one, e.g. the
+shipped subsets/<type>/performance.csv, to recompute offline), selects dev and test subsets of every
+size k with low star discrepancy in the space of the reference optimizers' normalized performance,
+and writes out/<type>/k<k>_{dev,test}.yaml, metadata.yaml, performance.csv and report.md.
+time_limit is seconds of search per k. Use them with: carps run task=subset/<type>/k20_dev ..."""
+
+KEYS = ["experiment", "results_dir", "matrix", "task_type", "reference", "k", "out", "seed", "time_limit", "transform"]
+
+
+def main(args: list[str]) -> int:
+    if wants_help(args, HELP) or not args:
+        print(HELP)
+        return 0
+    action, rest = args[0], args[1:]
+    if action != "recompute":
+        raise CarpsError(f"unknown subsets action '{action}'; use: carps subsets recompute task_type=... reference=... k=...")
+    o = parse_overrides(rest, allowed=KEYS)
+    task_type = o.get("task_type")
+    if not task_type:
+        raise CarpsError("give task_type=, e.g. carps subsets recompute experiment=baseline task_type=blackbox reference=random,optuna/tpe,smac/bb k=10,20")
+    reference = [str(r) for r in o.list("reference")]
+    if len(reference) < 1:
+        raise CarpsError("give reference=OPT,OPT,... (the optimizers whose performance places the tasks)")
+    ks = o.ints("k", [10, 20, 30])
+    from carps.subsets.performance import from_experiment
+    from carps.subsets.recompute import recompute
+
+    if o.get("matrix"):
+        import pandas as pd
+
+        path = Path(str(o.get("matrix")))
+        if not path.is_file():
+            raise CarpsError(f"matrix file {path} does not exist; shipped ones are subsets/<task_type>/performance.csv")
+        matrix = pd.read_csv(path, index_col=0)
+        source = str(path)
+    elif o.get("experiment"):
+        matrix = from_experiment(str(o.get("experiment")), str(task_type), results_dir(o))
+        source = f"experiment {o.get('experiment')}"
+    else:
+        raise CarpsError("give experiment=NAME (results to read) or matrix=FILE (a saved performance.csv)")
+    meta = recompute(
+        matrix,
+        str(task_type),
+        reference,
+        ks,
+        out_dir=str(o.get("out", "subsets")),
+        seed=int(o.get("seed", 0)),
+        time_limit=float(o.number("time_limit", 20.0)),
+        transform=str(o.get("transform", "none")),
+        source=source,
+    )
+    folder = Path(str(o.get("out", "subsets"))) / str(task_type)
+    print(f"{task_type}: {meta['n_tasks']} tasks, reference {', '.join(reference)}; wrote {folder}/")
+    for name, entry in meta["subsets"].items():
+        print(f"  {name}: dev D*={entry['dev']['discrepancy']:.4f} (tau {entry['dev']['rank_fidelity']}), test D*={entry['test']['discrepancy']:.4f} (tau {entry['test']['rank_fidelity']})")
+    return 0

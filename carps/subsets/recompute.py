@@ -1,0 +1,155 @@
+"""Recompute the shipped subsets of a task type from a performance matrix and write them to disk.
+
+For every k: a dev/test split (:func:`~carps.subsets.split.select_dev_test`) of the tasks as points
+of the reference optimizers' normalized performance, written as ``<out>/<task_type>/k<k>_dev.yaml``
+and ``k<k>_test.yaml`` (a ``tasks:`` list: what ``task=subset/<task_type>/k<k>_dev`` runs). Beside
+them: ``performance.csv`` (the matrix, so recomputation works offline), ``metadata.yaml`` (reference
+optimizers, transform, seed, data hash, discrepancy and rank fidelity per k), ``report.md`` and
+``report.png`` (full set vs subsets in performance space).
+
+Rank fidelity is the Kendall tau between the average ranks of the non-reference optimizers on the
+subset and on the full set (None when fewer than two such optimizers have results on every task).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from carps.core.errors import CarpsError
+from carps.subsets.discrepancy import star_discrepancy
+from carps.subsets.performance import matrix_hash, reference_points
+from carps.subsets.split import select_dev_test
+
+MATRIX_FILE = "performance.csv"
+METADATA_FILE = "metadata.yaml"
+
+
+def rank_fidelity(matrix: Any, subset: Sequence[str], reference: Sequence[str]) -> float | None:
+    """Kendall tau between non-reference optimizers' average ranks on ``subset`` and on all tasks.
+
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"a": [0.1, 0.2, 0.3], "b": [0.2, 0.3, 0.1], "c": [0.3, 0.1, 0.2], "ref": [0, 0, 0]}, index=["t1", "t2", "t3"])
+    >>> rank_fidelity(m, ["t1", "t2", "t3"], ["ref"])
+    1.0
+    """
+    from scipy.stats import kendalltau
+
+    from carps.analysis.stats import rank_rows
+
+    others = [c for c in matrix.columns if c not in set(reference)]
+    full = matrix[others].dropna(axis=0, how="any")
+    if len(others) < 2 or len(full) == 0:
+        return None
+    ranks = rank_rows(full.to_numpy(dtype=float))
+    inside = full.index.isin(list(subset))
+    if not inside.any():
+        return None
+    tau = kendalltau(ranks.mean(axis=0), ranks[inside].mean(axis=0)).statistic
+    return None if not np.isfinite(tau) else float(tau)
+
+
+def recompute(
+    matrix: Any,
+    task_type: str,
+    reference: Sequence[str],
+    ks: Sequence[int],
+    out_dir: str | Path = "subsets",
+    seed: int = 0,
+    time_limit: float = 20.0,
+    transform: str = "none",
+    source: str = "",
+) -> dict[str, Any]:
+    """Select and write dev/test subsets of ``task_type`` for every k; returns the metadata written."""
+    import yaml
+
+    tasks, points = reference_points(matrix, list(reference), transform)
+    if not ks:
+        raise CarpsError("give subset sizes, e.g. k=10,20,30")
+    too_big = [k for k in ks if 2 * k > len(tasks)]
+    if too_big:
+        raise CarpsError(f"k={too_big} needs at least {2 * max(too_big)} tasks with results for every reference optimizer; {task_type} has {len(tasks)}")
+    folder = Path(out_dir) / task_type
+    folder.mkdir(parents=True, exist_ok=True)
+    matrix.to_csv(folder / MATRIX_FILE, index_label="task_id", float_format="%.12g")
+    meta: dict[str, Any] = {
+        "task_type": task_type,
+        "reference": list(reference),
+        "transform": transform,
+        "seed": int(seed),
+        "time_limit_per_k": float(time_limit),
+        "n_tasks": len(tasks),
+        "data_hash": matrix_hash(matrix),
+        "source": source,
+        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "full_set_discrepancy": None,
+        "subsets": {},
+    }
+    splits = {}
+    for k in sorted(set(int(k) for k in ks)):
+        split = select_dev_test(points, k, seed=seed, time_limit=time_limit)
+        splits[k] = split
+        entry: dict[str, Any] = {}
+        for half, rows, disc in (("dev", split.dev, split.dev_discrepancy), ("test", split.test, split.test_discrepancy)):
+            ids = [tasks[i] for i in rows]
+            fid = rank_fidelity(matrix, ids, reference)
+            (folder / f"k{k}_{half}.yaml").write_text(
+                yaml.safe_dump({"tasks": ids, "k": k, "split": half, "discrepancy": round(float(disc), 6)}, sort_keys=False)
+            )
+            entry[half] = {"discrepancy": round(float(disc), 6), "rank_fidelity": None if fid is None else round(fid, 4), "tasks": ids}
+        meta["subsets"][f"k{k}"] = entry
+    if len(tasks) <= 400:  # the exact value of the full set is cheap enough to report
+        meta["full_set_discrepancy"] = round(float(star_discrepancy(points)), 6)
+    (folder / METADATA_FILE).write_text(yaml.safe_dump(meta, sort_keys=False))
+    _write_report(folder, meta, points, tasks, splits)
+    return meta
+
+
+def _write_report(folder: Path, meta: dict[str, Any], points: np.ndarray, tasks: list[str], splits: dict[int, Any]) -> None:
+    lines = [
+        f"# Subsets of {meta['task_type']}",
+        "",
+        f"{meta['n_tasks']} tasks as points of the normalized final regret of {', '.join(meta['reference'])}"
+        f" (transform: {meta['transform']}); data hash {meta['data_hash']}, seed {meta['seed']}, source {meta['source'] or '-'}.",
+        "",
+        "| k | dev discrepancy | test discrepancy | dev rank fidelity (tau) | test rank fidelity (tau) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, entry in meta["subsets"].items():
+        lines.append(f"| {name[1:]} | {entry['dev']['discrepancy']:.4f} | {entry['test']['discrepancy']:.4f} | {entry['dev']['rank_fidelity']} | {entry['test']['rank_fidelity']} |")
+    if meta["full_set_discrepancy"] is not None:
+        lines += ["", f"Star discrepancy of the full set: {meta['full_set_discrepancy']:.4f}."]
+    if _plot(folder / "report.png", meta, points, splits):
+        lines += ["", "![full set vs subsets](report.png)"]
+    (folder / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def _plot(path: Path, meta: dict[str, Any], points: np.ndarray, splits: dict[int, Any]) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # the report is still written, without the figure
+        return False
+    d = points.shape[1]
+    pairs = [(i, j) for i in range(d) for j in range(i + 1, d)] or [(0, 0)]
+    k = max(splits)
+    fig, axes = plt.subplots(1, len(pairs), figsize=(4 * len(pairs), 4), squeeze=False)
+    for ax, (i, j) in zip(axes[0], pairs):
+        ax.scatter(points[:, i], points[:, j], s=8, c="lightgray", label="all tasks")
+        ax.scatter(points[splits[k].dev, i], points[splits[k].dev, j], s=30, marker="o", label=f"k{k} dev")
+        ax.scatter(points[splits[k].test, i], points[splits[k].test, j], s=30, marker="x", label=f"k{k} test")
+        ax.set_xlabel(meta["reference"][i])
+        ax.set_ylabel(meta["reference"][j])
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+    axes[0][0].legend(loc="best", fontsize=8)
+    fig.suptitle(f"{meta['task_type']}: tasks in performance space ({meta['transform']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True

@@ -1,0 +1,101 @@
+"""Dev/test splits, recompute from a performance table, the CLI, and subsets as task selectors."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from carps.core.errors import CarpsError
+from carps.subsets.discrepancy import star_discrepancy
+from carps.subsets.performance import performance_matrix, reference_points
+from carps.subsets.recompute import rank_fidelity, recompute
+from carps.subsets.split import select_dev_test
+
+
+def test_split_halves_are_disjoint_and_both_good():
+    pts = np.random.default_rng(0).random((300, 3)) ** 2
+    split = select_dev_test(pts, k=10, seed=0, restarts=1)
+    assert len(split.dev) == len(split.test) == 10 and not set(split.dev) & set(split.test)
+    assert split.dev_discrepancy == pytest.approx(star_discrepancy(pts[split.dev]))
+    rng = np.random.default_rng(1)
+    typical = np.median([star_discrepancy(pts[rng.choice(300, 10, replace=False)]) for _ in range(50)])
+    assert max(split.dev_discrepancy, split.test_discrepancy) < typical
+
+
+def test_split_needs_2k_points():
+    with pytest.raises(CarpsError, match="at least 20"):
+        select_dev_test(np.random.default_rng(0).random((15, 3)), k=10, restarts=1)
+
+
+def _tidy(n_tasks=60, seeds=(1, 2)):
+    rng = np.random.default_rng(0)
+    rows = []
+    for t in range(n_tasks):
+        base = rng.random()
+        for opt, noise in [("random", 0.3), ("optuna/tpe", 0.2), ("nevergrad/cma", 0.25), ("a", 0.1), ("b", 0.15), ("c", 0.2)]:
+            for s in seeds:
+                rows.append({"task_id": f"blackbox/bbob/f{t:02d}", "optimizer": opt, "seed": s, "value": float(np.clip(base + noise * rng.random() - 0.1, 0, 1))})
+    return pd.DataFrame(rows)
+
+
+def test_performance_matrix_and_reference_points():
+    mat = performance_matrix(_tidy(5))
+    assert mat.shape == (5, 6)
+    tasks, pts = reference_points(mat, ["random", "optuna/tpe"], transform="log")
+    assert len(tasks) == 5 and pts.shape == (5, 2) and pts.min() >= 0 and pts.max() <= 1
+    with pytest.raises(CarpsError, match="have no results"):
+        reference_points(mat, ["smac/hpo"])
+
+
+def test_rank_fidelity_of_the_full_set_is_one():
+    mat = performance_matrix(_tidy(20))
+    assert rank_fidelity(mat, list(mat.index), ["random", "optuna/tpe", "nevergrad/cma"]) == pytest.approx(1.0)
+    assert rank_fidelity(mat, list(mat.index), list(mat.columns)) is None
+
+
+def test_recompute_writes_selectors_and_metadata(tmp_path):
+    mat = performance_matrix(_tidy(60))
+    meta = recompute(mat, "blackbox", ["random", "optuna/tpe", "nevergrad/cma"], [5, 10], out_dir=tmp_path, seed=0, time_limit=1.5)
+    folder = tmp_path / "blackbox"
+    for name in ["k5_dev", "k5_test", "k10_dev", "k10_test"]:
+        data = yaml.safe_load((folder / f"{name}.yaml").read_text())
+        assert len(data["tasks"]) == int(name[1:].split("_")[0]) and set(data["tasks"]) <= set(mat.index)
+    stored = yaml.safe_load((folder / "metadata.yaml").read_text())
+    assert stored["reference"] == ["random", "optuna/tpe", "nevergrad/cma"] and stored["data_hash"] == meta["data_hash"]
+    assert set(stored["subsets"]["k10"]["dev"]["tasks"]).isdisjoint(stored["subsets"]["k10"]["test"]["tasks"])
+    assert (folder / "performance.csv").exists() and "| 10 |" in (folder / "report.md").read_text()
+    # offline recomputation from the saved matrix gives the same hash
+    again = pd.read_csv(folder / "performance.csv", index_col=0)
+    from carps.subsets.performance import matrix_hash
+
+    assert matrix_hash(again) == meta["data_hash"]
+
+
+def test_cli_recompute_from_matrix_and_errors(tmp_path, capsys):
+    from carps.cli.subsets import main
+
+    mat = performance_matrix(_tidy(40))
+    path = tmp_path / "perf.csv"
+    mat.to_csv(path, index_label="task_id")
+    rc = main(["recompute", f"matrix={path}", "task_type=blackbox", "reference=random,optuna/tpe,nevergrad/cma", "k=5", f"out={tmp_path}", "time_limit=1"])
+    assert rc == 0 and "k5: dev D*=" in capsys.readouterr().out
+    assert (tmp_path / "blackbox" / "k5_test.yaml").exists()
+    with pytest.raises(CarpsError, match="task_type"):
+        main(["recompute", f"matrix={path}", "reference=random", "k=5"])
+    with pytest.raises(CarpsError, match="unknown subsets action"):
+        main(["compute"])
+    with pytest.raises(CarpsError, match="experiment=NAME"):
+        main(["recompute", "task_type=blackbox", "reference=random", "k=5"])
+
+
+def test_registry_reads_written_subsets(tmp_path):
+    from carps.core.registry import Registry, builtin_catalog_dir
+
+    mat = performance_matrix(_tidy(30))
+    recompute(mat, "blackbox", ["random", "optuna/tpe"], [5], out_dir=tmp_path, time_limit=1)
+    reg = Registry([builtin_catalog_dir("optimizers")], [builtin_catalog_dir("benchmarks")], [tmp_path])
+    assert "subset/blackbox/k5_dev" in reg.subset_names() and "subset/blackbox/k5_test" in reg.subset_names()
+    dev = yaml.safe_load(Path(tmp_path / "blackbox" / "k5_dev.yaml").read_text())["tasks"]
+    assert reg.subset_tasks("subset/blackbox/k5_dev") == dev
