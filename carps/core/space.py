@@ -27,10 +27,18 @@ def vectors_to_dicts(space: ConfigurationSpace, vectors: np.ndarray) -> list[dic
     import numpy as np
 
     names = list(space.keys())
-    columns = [space[name].to_value(vectors[:, i]).tolist() if len(vectors) else [] for i, name in enumerate(names)]
     if not space.conditions:
+        columns = [space[name].to_value(vectors[:, i]).tolist() if len(vectors) else [] for i, name in enumerate(names)]
         return [dict(zip(names, row)) for row in zip(*columns)]
     inactive = np.isnan(vectors)
+    columns = []
+    for i, name in enumerate(names):
+        # convert only active entries: NaN has no value (and casting it to int warns)
+        column: list[Any] = [None] * len(vectors)
+        active = np.flatnonzero(~inactive[:, i])
+        for row, value in zip(active.tolist(), space[name].to_value(vectors[active, i]).tolist()):
+            column[row] = value
+        columns.append(column)
     return [
         {name: value for name, value, off in zip(names, row, mask) if not off}
         for row, mask in zip(zip(*columns), inactive.tolist())
