@@ -83,71 +83,104 @@ def run_trials(
         summary.n_failed += record["status"] != "ok"
     summary.replayed = len(replay)
 
+    # an optimizer that sets ``eval_batch > 1`` asks several trials at once; they are evaluated in one
+    # call where the task has a vectorized objective, then told and logged one by one
+    eval_batch = max(1, int(getattr(optimizer, "eval_batch", 1)))
+    vectorized = eval_batch > 1 and task.batch_function is not None
+
+    def outcome_of(evaluate: Any) -> tuple[TrialStatus, Any, str | None, dict[str, Any]]:
+        try:
+            result = evaluate()
+        except TrialTimeout:
+            return TrialStatus.TIMEOUT, None, f"trial exceeded the time limit of {trial_timeout} s", {}
+        except Exception as exc:  # an objective may fail in any way; the run goes on
+            return TrialStatus.CRASHED, None, f"{type(exc).__name__}: {exc}", {}
+        values = result.objectives
+        if all(math.isfinite(v) for v in values):
+            return TrialStatus.OK, values, None, result.info
+        return TrialStatus.INVALID, values, f"objective returned a non-finite value: {values}", result.info
+
+    def evaluate_one(info: TrialInfo) -> tuple[tuple[TrialStatus, Any, str | None, dict[str, Any]], float]:
+        t = perf()
+        outcome = outcome_of(lambda: deadline.call(lambda: task.evaluate(info.config, info.fidelity, info.seed)))
+        return outcome, perf() - t
+
+    def evaluate_many(infos: list[TrialInfo]) -> list[tuple[tuple[TrialStatus, Any, str | None, dict[str, Any]], float]]:
+        if not vectorized or len(infos) == 1 or len({i.seed for i in infos}) > 1:
+            return [evaluate_one(info) for info in infos]
+        t = perf()
+        try:
+            limit = TrialDeadline(None if trial_timeout is None else trial_timeout * len(infos))
+            results = limit.call(lambda: task.evaluate_batch([i.config for i in infos], [i.fidelity for i in infos], infos[0].seed))
+        except Exception:  # evaluate one by one so each failure is pinned on its own trial
+            return [evaluate_one(info) for info in infos]
+        share = (perf() - t) / len(infos)
+        return [(outcome_of(lambda r=r: r), share) for r in results]
+
     with TrialDeadline(trial_timeout) as deadline:
-        while True:
+        stop = False
+        while not stop:
             if budget.wall_time is not None and perf() - t_start >= budget.wall_time:
                 summary.stop_reason = "wall_time"
                 break
             if used >= budget.n_trials - _BUDGET_EPS:
                 break
             t0 = perf()
-            try:
-                info = optimizer.ask()
-            except StopRun:  # the optimizer has nothing left to evaluate
-                summary.optimizer_time += perf() - t0
-                summary.stop_reason = "optimizer_done"
-                break
-            t1 = perf()
-            cost = 1.0 if fidelity is None else fidelity.cost(info.fidelity if info.fidelity is not None else fidelity.high)
-            if used + cost > budget.n_trials + _BUDGET_EPS:
-                summary.optimizer_time += t1 - t0
+            infos: list[TrialInfo] = []
+            costs: list[float] = []
+            pending = used
+            while len(infos) < eval_batch:
+                try:
+                    info = optimizer.ask()
+                except StopRun:  # the optimizer has nothing left to evaluate
+                    summary.stop_reason = "optimizer_done"
+                    stop = True
+                    break
+                cost = 1.0 if fidelity is None else fidelity.cost(info.fidelity if info.fidelity is not None else fidelity.high)
+                if pending + cost > budget.n_trials + _BUDGET_EPS:  # would overshoot: not run
+                    stop = True
+                    break
+                infos.append(info)
+                costs.append(cost)
+                pending += cost
+                if pending >= budget.n_trials - _BUDGET_EPS:
+                    break
+            summary.optimizer_time += perf() - t0
+            if not infos:
                 break
             started_at = time.time()
-            error = None
-            result_info: dict[str, Any] = {}
-            try:
-                result = deadline.call(lambda: task.evaluate(info.config, info.fidelity, info.seed))
-                values = result.objectives
-                result_info = result.info
-                status = TrialStatus.OK if all(math.isfinite(v) for v in values) else TrialStatus.INVALID
-                if status is TrialStatus.INVALID:
-                    error = f"objective returned a non-finite value: {values}"
-            except TrialTimeout:
-                status, error, values = TrialStatus.TIMEOUT, f"trial exceeded the time limit of {trial_timeout} s", None
-            except Exception as exc:  # an objective may fail in any way; the run goes on
-                status, error, values = TrialStatus.CRASHED, f"{type(exc).__name__}: {exc}", None
-            t2 = perf()
-            used += cost
-            ok = status is TrialStatus.OK
-            value = TrialValue(
-                costs=tuple(o.to_cost(v) for o, v in zip(objectives, values)) if ok else None,  # type: ignore[arg-type]
-                status=status,
-                error=error,
-                wall_time=t2 - t1,
-                budget_cost=cost,
-            )
-            optimizer.tell(info, value)
-            t3 = perf()
-            record = {
-                "trial": info.trial,
-                "config": info.config,
-                "fidelity": info.fidelity,
-                "seed": info.seed,
-                # non-finite values become null: standard JSON, and the error text keeps what was returned
-                "objectives": None if values is None else dict(zip(names, values if ok else [v if math.isfinite(v) else None for v in values])),
-                "status": status.value,
-                "error": error,
-                "budget_used": used,
-                "started_at": started_at,
-                "wall_time": t2 - t1,
-            }
-            if result_info:
-                record["info"] = result_info
-            sink.write(record)
-            summary.n_trials += 1
-            summary.n_failed += not ok
-            summary.optimizer_time += (t1 - t0) + (t3 - t2)
-            summary.objective_time += t2 - t1
+            for info, cost, ((status, values, error, result_info), seconds) in zip(infos, costs, evaluate_many(infos)):
+                used += cost
+                ok = status is TrialStatus.OK
+                value = TrialValue(
+                    costs=tuple(o.to_cost(v) for o, v in zip(objectives, values)) if ok else None,
+                    status=status,
+                    error=error,
+                    wall_time=seconds,
+                    budget_cost=cost,
+                )
+                t2 = perf()
+                optimizer.tell(info, value)
+                summary.optimizer_time += perf() - t2
+                record = {
+                    "trial": info.trial,
+                    "config": info.config,
+                    "fidelity": info.fidelity,
+                    "seed": info.seed,
+                    # non-finite values become null: standard JSON, and the error text keeps what was returned
+                    "objectives": None if values is None else dict(zip(names, values if ok else [v if math.isfinite(v) else None for v in values])),
+                    "status": status.value,
+                    "error": error,
+                    "budget_used": used,
+                    "started_at": started_at,
+                    "wall_time": seconds,
+                }
+                if result_info:
+                    record["info"] = result_info
+                sink.write(record)
+                summary.n_trials += 1
+                summary.n_failed += not ok
+                summary.objective_time += seconds
 
     summary.budget_used = used
     summary.wall_time = perf() - t_start

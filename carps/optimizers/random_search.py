@@ -18,7 +18,10 @@ class RandomSearch(Optimizer):
 
     capabilities = Capabilities.of(["blackbox", "multifidelity", "multiobjective", "momf"])
 
-    def _setup(self, batch_size: int = 256) -> None:
+    def _setup(self, batch_size: int = 256, eval_batch: int = 1) -> None:
+        # eval_batch > 1: the run loop asks that many configurations at once and evaluates them in one
+        # vectorized call where the task has one (e.g. YAHPO's ONNX models)
+        self.eval_batch = int(eval_batch)
         self._space = seeded_copy(self.space, self.seed)
         self._batch_size = int(batch_size)
         self._queue: list[dict[str, Any]] = []

@@ -197,3 +197,42 @@ def test_multi_fidelity_incumbent_only_compares_the_top_fidelity():
     opt.tell(TrialInfo({"x": 0.2}, fidelity=9), TrialValue(costs=(0.5,)))
     opt.tell(TrialInfo({"x": 0.3}, fidelity=3), TrialValue(costs=(0.01,)))
     assert [i.config["x"] for i, _ in opt.incumbent()] == [0.2]
+
+
+def test_an_optimizer_asking_several_trials_gets_one_vectorized_evaluation():
+    calls = []
+
+    def batch(configs, fidelities, seed):
+        calls.append(len(configs))
+        return [c["x0"] ** 2 for c in configs]
+
+    task = sphere_task(dim=1)
+    task.batch_function = batch
+    sink = MemorySink()
+    run_trials(task, RandomSearch.for_task(task, seed=0, eval_batch=4), sink, Budget(n_trials=10))
+    assert calls == [4, 4, 2]
+    assert [r["trial"] for r in sink.records] == list(range(10))
+    assert all(r["objectives"]["y"] == r["config"]["x0"] ** 2 for r in sink.records)
+    # the same trials as one-at-a-time evaluation
+    single = MemorySink()
+    task.batch_function = None
+    run_trials(task, RandomSearch.for_task(task, seed=0, eval_batch=4), single, Budget(n_trials=10))
+    assert stable(single.records) == stable(sink.records)
+
+
+def test_a_failing_batch_is_evaluated_one_by_one_so_failures_stay_per_trial():
+    def batch(configs, fidelities, seed):
+        raise RuntimeError("batch failed")
+
+    def single(config, fidelity, seed):
+        if config["x0"] > 0:
+            raise ValueError("positive")
+        return config["x0"]
+
+    task = sphere_task(dim=1, function=single)
+    task.batch_function = batch
+    sink = MemorySink()
+    run_trials(task, RandomSearch.for_task(task, seed=3, eval_batch=5), sink, Budget(n_trials=10))
+    assert len(sink.records) == 10
+    for r in sink.records:
+        assert r["status"] == ("crashed" if r["config"]["x0"] > 0 else "ok")
