@@ -8,7 +8,8 @@ from carps.cli.overrides import parse_overrides
 HELP = """usage: carps gather experiment=NAME [results_dir=results] [out=FOLDER]
 
 Writes trials.parquet (one row per trial) and runs.parquet (one row per run) into the experiment
-folder, or into out=FOLDER."""
+folder, or into out=FOLDER. Columns: docs/analysis.md. 'carps report' gathers on demand, so this
+is only needed to hand the tables to other tools."""
 
 
 def main(args: list[str]) -> int:

@@ -43,6 +43,19 @@ def test_nemenyi_critical_values_match_the_published_table(k: int) -> None:
     assert S.nemenyi_q(k, 0.10) == pytest.approx(Q10[k - 2], abs=1.5e-3)
 
 
+def test_q_table_equals_scipy_studentized_range() -> None:
+    for alpha, table in S._Q_TABLE.items():
+        for k, q in enumerate(table, start=2):
+            assert q == pytest.approx(sps.studentized_range.ppf(1 - alpha, k, np.inf) / math.sqrt(2), abs=1e-9)
+    S.nemenyi_q.cache_clear()
+    assert S.nemenyi_q(40, 0.05) == pytest.approx(sps.studentized_range.ppf(0.95, 40, np.inf) / math.sqrt(2))  # beyond the table
+
+
+def test_ranks_with_nan_free_random_ties_match_scipy_rankdata() -> None:
+    x = np.random.default_rng(7).integers(0, 4, size=(500, 9)).astype(float)
+    np.testing.assert_array_equal(S.rank_rows(x), sps.rankdata(x, axis=1))
+
+
 def test_critical_difference_formula() -> None:
     # Demšar's example: k = 4 classifiers on N = 14 data sets, CD = 2.569 * sqrt(4*5 / (6*14)) = 1.25
     assert S.critical_difference(4, 14) == pytest.approx(2.569 * math.sqrt(20 / 84), abs=2e-3)
