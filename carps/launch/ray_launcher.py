@@ -255,6 +255,7 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
     window = min(max(2, 2 * sum(c.slots for c in classes)), 4096)
     in_flight: dict[Any, tuple[_Class, list[RunSpec]]] = {}
     tries: dict[tuple[str, str, int], int] = {}  # by run folder: what a retry is counted against
+    made: set[str] = set()  # folders known to exist
     outcomes: list[RunOutcome] = []
 
     def fail(spec: RunSpec, reason: str) -> None:
@@ -305,7 +306,7 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
                 results.extend(encoded for encoded, _ in got)
             # the driver writes every finished run before it waits again
             for encoded in results:
-                outcome = write_encoded(experiment_dir, encoded)
+                outcome = write_encoded(experiment_dir, encoded, made=made)
                 progress.update(outcome)
                 outcomes.append(outcome)
     except BaseException:
