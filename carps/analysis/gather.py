@@ -368,8 +368,20 @@ def load_experiments(paths: Iterable[str | Path]) -> tuple[Any, Any]:
     return combine([load_experiment(p) for p in paths])
 
 
+def _expand_subsets(globs: list[str]) -> list[str]:
+    """Replace ``subset/<type>/<name>`` patterns by the task ids of the shipped subsets they name."""
+    from carps.core.registry import get_registry
+
+    out: list[str] = []
+    for g in globs:
+        out.extend(get_registry().subset_tasks(g) if str(g).startswith("subset/") else [g])
+    return out
+
+
 def select(trials: Any, runs: Any, task: str | Sequence[str] | None = None, optimizer: str | Sequence[str] | None = None) -> tuple[Any, Any]:
     """Keep the rows whose task id / optimizer id match a glob (or any glob of a list).
+
+    A task pattern may also name a shipped subset (``subset/blackbox/k10_dev``).
 
     >>> import pandas as pd
     >>> t = pd.DataFrame({"task_id": ["blackbox/bbob/f01_d2_i1", "multiobjective/pymoo/zdt1"], "optimizer": ["random", "random"]})
@@ -381,6 +393,8 @@ def select(trials: Any, runs: Any, task: str | Sequence[str] | None = None, opti
         if globs is None:
             return None
         globs = [globs] if isinstance(globs, str) else list(globs)
+        if col == "task_id" and any(str(g).startswith("subset/") for g in globs):
+            globs = _expand_subsets(globs)
         values = frame[col].astype("category").cat.categories
         keep = [v for v in values if any(fnmatch.fnmatchcase(str(v), g) for g in globs)]
         return frame[col].isin(keep).to_numpy()

@@ -17,7 +17,8 @@ budget, ECDFs, per-task curves, and hypervolume results for multi-objective task
   format=csv    the ranking table as CSV (default out: .../report/ranking.csv)
   format=latex  the ranking table as a LaTeX tabular (default out: .../report/ranking.tex)
 
-task= and optimizer= take globs (comma lists allowed) to restrict the analysis, e.g. task='blackbox/*'.
+task= and optimizer= take globs (comma lists allowed) to restrict the analysis, e.g. task='blackbox/*';
+task= may also name a shipped subset, e.g. task=subset/blackbox/k10_dev.
 Trials are read from the experiment's trials.parquet (written by 'carps gather'), gathered on demand."""
 
 DEFAULT_NAMES = {"html": "report.html", "csv": "ranking.csv", "latex": "ranking.tex"}

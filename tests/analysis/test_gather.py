@@ -122,3 +122,17 @@ def test_combine_experiments_and_select(tmp_path: Path) -> None:
     assert len(t) == 2 and set(r["optimizer"].astype(str)) == {"mine", "random"}
     with pytest.raises(CarpsError, match="no task matches"):
         G.select(trials, runs, task="momf/*")
+
+
+def test_select_by_shipped_subset(tmp_path: Path) -> None:
+    from carps.core.registry import get_registry
+
+    names = get_registry().subset_names()
+    if not names:
+        pytest.skip("no shipped subsets in this checkout")
+    members = get_registry().subset_tasks(names[0])
+    for i, task in enumerate([members[0], "blackbox/bbob/not_in_any_subset"]):
+        write_run(tmp_path / "e", task, "random", 1, [record(0, {"y": float(i)}, 1.0)], budget=1)
+    trials, runs = G.gather(tmp_path / "e")
+    t, r = G.select(trials, runs, task=names[0])
+    assert list(r["task_id"].astype(str)) == [members[0]] and len(t) == 1
