@@ -68,17 +68,26 @@ def reference_points(matrix: Any, reference: Sequence[str], transform: str = "no
 
 
 def transform_points(points: np.ndarray, transform: str) -> np.ndarray:
-    """``none`` or ``log`` (monotone map of [0, 1] onto itself that spreads values near 0).
+    """Map each reference optimizer's column onto [0, 1] before the subset search.
 
-    >>> transform_points(np.array([[0.0, 0.001, 1.0]]), "log").round(3).tolist()
-    [[0.0, 0.1, 1.0]]
+    * ``none``: as is (normalized regret);
+    * ``minmax``: rescale each column to span [0, 1] (regrets that never get near 1 would otherwise
+      leave most of the cube empty, and every subset would look equally bad);
+    * ``log``: ``log(v + 1e-3)`` then ``minmax``: spreads out regrets clumped near 0.
+
+    >>> transform_points(np.array([[0.0], [0.001], [0.5]]), "minmax").round(3).ravel().tolist()
+    [0.0, 0.002, 1.0]
+    >>> transform_points(np.array([[0.0], [0.001], [1.0]]), "log").round(3).ravel().tolist()
+    [0.0, 0.1, 1.0]
     """
     if transform == "none":
         return points
-    if transform == "log":
-        lo, hi = np.log(LOG_EPS), np.log(1.0 + LOG_EPS)
-        return np.clip((np.log(points + LOG_EPS) - lo) / (hi - lo), 0.0, 1.0)
-    raise CarpsError(f"unknown transform '{transform}'; use transform=none or transform=log")
+    if transform not in ("log", "minmax"):
+        raise CarpsError(f"unknown transform '{transform}'; use transform=none, minmax or log")
+    x = np.log(points + LOG_EPS) if transform == "log" else points.astype(float)
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return np.clip((x - lo) / span, 0.0, 1.0)
 
 
 def matrix_hash(matrix: Any) -> str:
