@@ -13,7 +13,8 @@ per task type the average ranks with 95% bootstrap confidence intervals (final a
 performance), Friedman test and Nemenyi critical-difference diagrams, performance and rank over the
 budget, ECDFs, per-task curves, and hypervolume results for multi-objective tasks.
 
-  format=html   one self-contained HTML file (default out: <results_dir>/<experiment>/report/report.html)
+  format=html   one self-contained HTML file (default out: <results_dir>/<experiment>/report/report.html,
+                with the ranking table beside it as ranking.csv)
   format=csv    the ranking table as CSV (default out: .../report/ranking.csv)
   format=latex  the ranking table as a LaTeX tabular (default out: .../report/ranking.tex)
 
@@ -51,8 +52,12 @@ def main(args: list[str]) -> int:
     if out.is_dir():
         out = out / DEFAULT_NAMES[fmt]
     task_plots = int(o.number("task_plots", 12) or 12)
-    path = write_report(result, out, fmt, title=str(o.get("title") or f"carps report: {', '.join(names)}"), max_task_plots=task_plots)
-    table = ranking_table(result)[["task_type", "optimizer", "n_tasks", "rank_final", "final", "rank_auc", "auc"]]
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"\nwrote {path}")
+    paths = [write_report(result, out, fmt, title=str(o.get("title") or f"carps report: {', '.join(names)}"), max_task_plots=task_plots)]
+    if fmt == "html" and not o.get("out"):  # the default report folder also gets the table as CSV
+        paths.append(write_report(result, out.parent / DEFAULT_NAMES["csv"], "csv"))
+    table = ranking_table(result)
+    shown = table[["task_type", "optimizer", "n_tasks", "rank_final", "final", "rank_auc", "auc"]].rename(columns={"rank_final": "mean_rank", "rank_auc": "mean_rank_auc"})
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\nmean_rank: average rank of final performance (1 = best); final/auc: mean normalized regret (lower is better)")
+    print("wrote " + " and ".join(str(p) for p in paths))
     return 0
