@@ -110,6 +110,29 @@ def plot_task_curves(curves: Any, task_id: str, colors: dict[str, Any] | None = 
     return fig
 
 
+def plot_run_trajectories(trajectories: Any, task_id: str, colors: dict[str, Any] | None = None, ylabel: str = "normalized regret", log: bool = True) -> Any:
+    """One task: the incumbent of every run after each trial (one line per seed, colored by optimizer)."""
+    sub = trajectories[trajectories["task_id"].astype(str) == task_id]
+    fig, ax = _new(6.0, 3.6)
+    colors = colors or optimizer_colors(sub["optimizer"].unique())
+    for (opt, _seed), g in sub.groupby(["optimizer", "seed"], observed=True):
+        b = np.r_[0.0, g["budget_fraction"].to_numpy(dtype=float)]
+        y = np.r_[1.0, g["incumbent"].to_numpy(dtype=float)]
+        ax.step(b, y, where="post", color=colors.get(str(opt)), lw=1.0, alpha=0.75)
+    for opt in sorted(map(str, sub["optimizer"].unique())):
+        ax.plot([], [], color=colors.get(opt), label=opt)
+    ax.set_xlim(0, 1)
+    if log:
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(bottom=0.0)
+    ax.set_xlabel("budget used (fraction)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{task_id}: every run", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
 def plot_rank_over_budget(ranks: Any, title: str = "", colors: dict[str, Any] | None = None) -> Any:
     """Average rank per optimizer at each budget fraction (rows of :func:`ranking.rank_over_budget`)."""
     fig, ax = _new()

@@ -62,7 +62,7 @@ def test_drilldown_notebook(toy_experiment, tmp_path: Path) -> None:
     exp, _ = toy_experiment
     nb = run_notebook(NOTEBOOKS / "task_drilldown.ipynb", {"CARPS_EXPERIMENT_DIR": str(exp), "CARPS_TASK": "blackbox/toy/sphere_1"}, tmp_path)
     images, text = outputs(nb)
-    assert images == 1 and "task: blackbox/toy/sphere_1" in text and "sphere_0" not in text.split("Raw trials")[0]
+    assert images == 2 and "task: blackbox/toy/sphere_1" in text and "sphere_0" not in text.split("Raw trials")[0]
 
 
 def test_multiobjective_notebook(toy_experiment, tmp_path: Path) -> None:

@@ -120,3 +120,22 @@ def test_render_html_without_multi_objective_tasks(toy_analysis) -> None:
     trials, runs = select(toy_analysis.trials, toy_analysis.runs, task="blackbox/*")
     text = render_html(analyze(trials, runs, n_boot=50), max_task_plots=1)
     assert "id='type-blackbox'" in text and "Multi-objective" not in text
+
+
+def test_every_plot_function_draws(toy_analysis) -> None:
+    from carps.analysis import plots
+
+    r = toy_analysis
+    colors = plots.optimizer_colors(r.optimizers)
+    figs = [
+        plots.plot_run_trajectories(r.trajectories, "blackbox/toy/sphere_1", colors),
+        plots.plot_task_curves(r.curves, "blackbox/toy/sphere_1", colors, log=True),
+        plots.plot_over_budget(r.over_budget[r.over_budget["task_type"] == "blackbox"], "bb", colors=colors),
+        plots.plot_rank_over_budget(r.rank_over_budget[r.rank_over_budget["task_type"] == "blackbox"], colors=colors),
+        plots.plot_pareto_fronts(r.fronts, "multiobjective/toy/zdt1", r.mo_references["multiobjective/toy/zdt1"]["front"], colors=colors),
+        plots.plot_cd_diagram(r.cd["auc"]["blackbox"], "bb"),
+    ]
+    lines = [len(f.axes[0].lines) for f in figs[:4]]
+    assert lines[0] >= 2 * 2 + 2 and all(n >= 2 for n in lines)  # 2 optimizers x 2 seeds (+ legend handles)
+    for fig in figs:
+        assert plots.to_png(fig)[:4] == b"\x89PNG"
