@@ -22,7 +22,8 @@ keys:
   trial_timeout=  seconds per trial; slower trials are recorded as 'timeout' (default: none)
   experiment=default   results go to <results_dir>/<experiment>
   results_dir=results  (or $CARPS_RESULTS_DIR)
-  n_jobs=1        parallel runs in a local process pool
+  n_jobs=1        parallel runs in a local process pool (with launcher=ray: CPUs of a local Ray;
+                  default all cores)
   launcher=local  'local' or 'ray' (see docs/scaling.md)
   max_retries=2   tries more for a run whose worker process died (killed, out of memory)
   ray_address=    with launcher=ray: 'auto' or host:port of a running Ray cluster (default: a local Ray)

@@ -189,7 +189,7 @@ def launch_ray(
     ray = require("ray", extra="ray")
     started_here = not ray.is_initialized()
     if started_here:
-        _connect(ray, options, by_resources)
+        _connect(ray, options)
     try:
         classes = _check_resources(ray, by_resources)
         outcomes.extend(_schedule(ray, classes, experiment_dir, progress, options))
@@ -199,7 +199,7 @@ def launch_ray(
     return outcomes
 
 
-def _connect(ray: Any, options: RayOptions, by_resources: dict[Resources, Any]) -> None:
+def _connect(ray: Any, options: RayOptions) -> None:
     quiet = {"logging_level": logging.ERROR, "log_to_driver": False, "include_dashboard": False}
     if options.ray_address:
         try:
