@@ -63,7 +63,7 @@ def test_list_tasks_and_optimizers(cli_env):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["run", "optimizer=randm", "task=blackbox/bbob/f01_d2_i1"], "unknown optimizer 'randm' (did you mean: random?)"),
+        (["run", "optimizer=randm", "task=blackbox/bbob/f01_d2_i1"], "unknown optimizer 'randm' (did you mean: random"),
         (["run", "optimizer=random", "task=blackbox/nope/*"], "no task matches 'blackbox/nope/*'"),
         (["run", "optimizer=random", "task=blackbox/bbob/f01_d2_i1", "seed=1,x"], "seed must be integers"),
         (["run", "optimizer=random", "task=blackbox/bbob/f01_d2_i1", "n_trails=3"], "unknown key 'n_trails'"),
