@@ -243,10 +243,10 @@ class OptimizerChecker:
         tag = f"[{task_type.value}]"
         results = [self._guard(f"contract{tag}", lambda: self._contract(task_type))]
         try:
-            task_a, opt_a = self.make(task_type, self.seeds[0])
+            task_a = probe_task(task_type, self.caps.categorical, self.caps.conditional, self.n_trials)
             space_before = copy.deepcopy(task_a.space)
             random_before = task_a.space.random.get_state()
-            solo = _solo_run(task_a, opt_a)
+            solo = _solo_run(task_a, self.cls.for_task(task_a, seed=self.seeds[0], **self.params))
             together = _interleaved(lambda s: self.make(task_type, s), self.seeds)
         except Exception as exc:  # the adapter crashed: every remaining check fails with the reason
             return [*results, CheckResult(f"runs{tag}", False, f"{type(exc).__name__}: {exc}")]
