@@ -47,7 +47,9 @@ class ConfigCheck:
                 self.rules[name] = ("choice", {hp.value})
             else:
                 integer = type(hp).__name__.startswith(("UniformInteger", "NormalInteger", "BetaInteger"))
-                self.rules[name] = ("int" if integer else "float", (hp.lower, hp.upper))
+                # bounds widened once by the rounding tolerance, so the hot path is two comparisons
+                low, high = hp.lower, hp.upper
+                self.rules[name] = ("int" if integer else "float", (low - 1e-9 * (1 + abs(low)), high + 1e-9 * (1 + abs(high)), low, high))
         from ConfigSpace import EqualsCondition, InCondition
 
         children = {c.child.name for c in space.conditions} if space.conditions else set()
@@ -78,10 +80,14 @@ class ConfigCheck:
                 if value not in spec:
                     raise InvalidConfigError(f"{self.task_id}: {name}={value!r} is not one of {sorted(map(str, spec))}")
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise InvalidConfigError(f"{self.task_id}: {name}={value!r} is not a finite number")
-            low, high = spec
-            if not (low - 1e-9 * (1 + abs(low)) <= value <= high + 1e-9 * (1 + abs(high))):
+            kind_of_value = type(value)
+            if kind_of_value is not float and kind_of_value is not int:  # rare: numpy scalars, bools, text
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise InvalidConfigError(f"{self.task_id}: {name}={value!r} is not a finite number")
+            low_tol, high_tol, low, high = spec
+            if not (low_tol <= value <= high_tol):  # also catches NaN and infinities
+                if not math.isfinite(value):
+                    raise InvalidConfigError(f"{self.task_id}: {name}={value!r} is not a finite number")
                 raise InvalidConfigError(f"{self.task_id}: {name}={value!r} is outside [{low}, {high}]")
             if kind == "int" and value != int(value):
                 raise InvalidConfigError(f"{self.task_id}: {name}={value!r} must be an integer")

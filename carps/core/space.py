@@ -45,11 +45,36 @@ def vectors_to_dicts(space: ConfigurationSpace, vectors: np.ndarray) -> list[dic
     ]
 
 
-def sample_dicts(space: ConfigurationSpace, n: int) -> list[dict[str, Any]]:
-    """Draw ``n`` configurations (conditions and forbiddens respected) with the space's own sampler."""
+def sample_dicts(space: ConfigurationSpace, n: int, rng: np.random.RandomState | None = None) -> list[dict[str, Any]]:
+    """Draw ``n`` configurations (conditions and forbiddens respected) with ConfigSpace's samplers.
+
+    With ``rng`` the draws come from that generator and ``space`` is left untouched (no copy needed);
+    without it, from the space's own generator (``seeded_copy`` gives a private one).
+
+    >>> import numpy as np
+    >>> from ConfigSpace import ConfigurationSpace
+    >>> space = ConfigurationSpace({"x": (0.0, 1.0), "k": ["a", "b"]})
+    >>> a = sample_dicts(space, 3, rng=np.random.RandomState(7))
+    >>> a == sample_dicts(space, 3, rng=np.random.RandomState(7))
+    True
+    """
     import numpy as np
 
-    configs = space.sample_configuration(n) if n > 1 else [space.sample_configuration()]
+    if rng is not None and not space.conditions and not space.forbidden_clauses:
+        # the per-hyperparameter samplers ConfigSpace itself uses, in one vectorized call each
+        try:
+            columns = [hp._vector_dist.sample_vector(n=n, seed=rng) for hp in space.values()]
+        except AttributeError:  # a ConfigSpace without vector distributions: use its public sampler
+            pass
+        else:
+            return vectors_to_dicts(space, np.column_stack(columns) if columns else np.empty((n, 0)))
+    previous = space.random
+    if rng is not None:
+        space.random = rng
+    try:
+        configs = space.sample_configuration(n) if n > 1 else [space.sample_configuration()]
+    finally:
+        space.random = previous
     return vectors_to_dicts(space, np.array([c.get_array() for c in configs]))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from carps.core.optimizer import Capabilities, Optimizer
-from carps.core.space import sample_dicts, seeded_copy
+from carps.core.space import sample_dicts
 from carps.core.types import TrialInfo, TrialValue
 
 
@@ -19,16 +19,18 @@ class RandomSearch(Optimizer):
     capabilities = Capabilities.of(["blackbox", "multifidelity", "multiobjective", "momf"])
 
     def _setup(self, batch_size: int = 256, eval_batch: int = 1) -> None:
+        import numpy as np
+
         # eval_batch > 1: the run loop asks that many configurations at once and evaluates them in one
         # vectorized call where the task has one (e.g. YAHPO's ONNX models)
         self.eval_batch = int(eval_batch)
-        self._space = seeded_copy(self.space, self.seed)
+        self._rng = np.random.RandomState(self.seed)
         self._batch_size = int(batch_size)
         self._queue: list[dict[str, Any]] = []
 
     def _ask(self) -> TrialInfo:
         if not self._queue:
-            self._queue = sample_dicts(self._space, self._batch_size)
+            self._queue = sample_dicts(self.space, self._batch_size, rng=self._rng)
             self._queue.reverse()
         fidelity = None if self.fidelity is None else self.fidelity.high
         return TrialInfo(config=self._queue.pop(), fidelity=fidelity)
