@@ -87,6 +87,8 @@ def select_subset_exact(points: Sequence[Sequence[float]] | np.ndarray, k: int, 
         boxes = LinearConstraint(a, -np.inf, np.array(rhs))
         from scipy.optimize import Bounds
 
+        # more boxes only raise the optimum: the last round's t is a lower bound that lets HiGHS stop early
+        bounds_lo[-1] = lower
         res = milp(cost, constraints=[cardinality, boxes], integrality=integrality, bounds=Bounds(bounds_lo, bounds_hi), options={"time_limit": left})
         if res.x is None:  # infeasible under the cap: the warm start is optimal
             if res.status == 2:

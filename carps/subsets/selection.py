@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -45,7 +45,7 @@ class SelectionResult:
     restarts: int = 0
     evaluations: int = 0
     seconds: float = 0.0
-    history: list[tuple[float, float]] = field(default_factory=list)  # (seconds, best discrepancy so far)
+    history: list[tuple[float, float]] = field(default_factory=list)  # (seconds, new best discrepancy), anytime curve
 
 
 class _Evaluator:
@@ -118,13 +118,17 @@ def select_subset(
     best_idx, best_val = None, np.inf
     done = 0
     history: list[tuple[float, float]] = []
+
+    def record(value: float) -> None:  # the anytime curve: every new best over all restarts
+        if not history or value < history[-1][1]:
+            history.append((time.perf_counter() - start, float(value)))
+
     while (restarts is None or done < restarts) and time.perf_counter() < deadline:
         start_idx = np.asarray(init, dtype=int) if init is not None and done == 0 else None
-        idx, val = _search(ev, x, allowed, k, rng, kicks, sample, deadline, start_idx)
+        idx, val = _search(ev, x, allowed, k, rng, kicks, sample, deadline, start_idx, record)
         done += 1
         if val < best_val:
             best_idx, best_val = idx, val
-            history.append((time.perf_counter() - start, val))
         if len(allowed) == k:
             break
     if best_idx is None:  # the time limit was too short for one restart to finish
@@ -134,7 +138,7 @@ def select_subset(
     return SelectionResult(best_idx, float(star_discrepancy(x[best_idx])), seed, done, ev.count, time.perf_counter() - start, history)
 
 
-def _search(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, k: int, rng: np.random.Generator, kicks: int, sample: int, deadline: float, init: np.ndarray | None) -> tuple[np.ndarray, float]:
+def _search(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, k: int, rng: np.random.Generator, kicks: int, sample: int, deadline: float, init: np.ndarray | None, record: Callable[[float], None]) -> tuple[np.ndarray, float]:
     """One restart: local search from ``init`` or a random subset, kicked until ``kicks`` kicks bring no progress."""
     if init is not None:
         if len(init) != k or len(np.unique(init)) != k or not np.isin(init, allowed).all():
@@ -144,6 +148,7 @@ def _search(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, k: int, rng: np.
         idx = rng.choice(allowed, size=k, replace=False)
     val, kind, q = ev.worst(idx)
     best_idx, best_val = idx.copy(), val
+    record(val)
     stale = 0
     while stale <= kicks and time.perf_counter() < deadline:
         improved = _descend_step(ev, x, allowed, idx, val, kind, q, rng, sample)
@@ -152,6 +157,7 @@ def _search(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, k: int, rng: np.
             val, kind, q = ev.worst(idx)
             if val < best_val - 1e-12:
                 best_idx, best_val, stale = idx.copy(), val, 0
+                record(val)
             continue
         # local optimum for this sample: kick the best subset with a few random swaps
         stale += 1
