@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	# the CPU build of torch first, so no extra pulls a multi-GB CUDA build
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[all,dev]"
+	# dehb declares numpy<2 but runs on numpy 2: its own dependencies come with the dehb extra
+	$(BIN)/python -m pip install -q --no-deps "dehb==0.1.2"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +40,9 @@ test: $(STAMP) browser
 
 bench: $(STAMP)
 	@for script in tests/perf/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) results build dist *.egg-info
