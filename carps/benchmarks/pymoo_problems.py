@@ -113,15 +113,12 @@ def make_pymoo_task(name: str, n_obj: int | None, n_var: int) -> Task:
         x = np.array([[config[n] for n in names] for config in configs], dtype=float)
         return np.atleast_2d(problem.evaluate(x)).tolist()
 
-    def function(config: dict[str, Any], fidelity: float | None, seed: int | None) -> list[float]:
-        return batch_function([config], [fidelity], seed)[0]
 
     return Task(
         id=task_id,
         type=TaskType.MULTIOBJECTIVE,
         space=space,
         objectives=tuple(Objective(f"f{i + 1}") for i in range(problem.n_obj)),
-        function=function,
         batch_function=batch_function,
         budget=default_budget(n_var),
         metadata={"problem": name, "n_obj": problem.n_obj, "n_var": n_var, "known_front": "carps.benchmarks.pymoo_problems.known_front"},

@@ -192,15 +192,12 @@ def make_mf_task(name: str, dim: int, strength: str) -> Task:
         z = np.array([FIDELITY.high if f is None else f for f in fidelities], dtype=float)
         return fn.evaluate(x, z, s).tolist()
 
-    def function(config: dict[str, Any], fidelity: float | None, seed: int | None) -> float:
-        return batch_function([config], [fidelity], seed)[0]
 
     return Task(
         id=task_id,
         type=TaskType.MULTIFIDELITY,
         space=space,
         objectives=(Objective("y", minimize=True, lower=fn.optimum(dim)),),
-        function=function,
         batch_function=batch_function,
         fidelity=FIDELITY,
         budget=default_budget(dim),
@@ -281,15 +278,12 @@ def make_momf_task(name: str, n_obj: int | None, n_var: int, strength: str) -> T
         bias = np.cos(2 * math.pi * (u[:, None, :] + phases[None, :, :])).mean(axis=2)  # n x m, in [-1, 1]
         return (f + (s * (1.0 - z))[:, None] * front_range()[None, :] * bias).tolist()
 
-    def function(config: dict[str, Any], fidelity: float | None, seed: int | None) -> list[float]:
-        return batch_function([config], [fidelity], seed)[0]
 
     return Task(
         id=task_id,
         type=TaskType.MOMF,
         space=space,
         objectives=tuple(Objective(f"f{i + 1}") for i in range(problem.n_obj)),
-        function=function,
         batch_function=batch_function,
         fidelity=FIDELITY,
         budget=default_budget(n_var),

@@ -309,15 +309,12 @@ def make_yahpo_task(scenario_name: str, instance: str, task_type: TaskType, pair
         outputs = scenario.predict([full(c, f) for c, f in zip(configs, fidelities)])
         return [Result(tuple(out[n] for n in names), info={"metrics": out}) for out in outputs]
 
-    def function(config: dict[str, Any], fid: float | None, seed: int | None) -> Result:
-        return batch_function([config], [fid], seed)[0]
 
     return Task(
         id=task_id,
         type=task_type,
         space=space,
         objectives=objectives,
-        function=function,
         batch_function=batch_function,
         fidelity=fidelity,
         budget=default_budget(len(space)),

@@ -43,7 +43,7 @@ class Task:
     type: TaskType
     space: ConfigurationSpace
     objectives: tuple[Objective, ...]
-    function: ObjectiveFunction
+    function: ObjectiveFunction | None = None  # None: evaluate through batch_function, one config at a time
     fidelity: Fidelity | None = None
     budget: Budget = field(default_factory=lambda: Budget(n_trials=100))
     batch_function: BatchObjectiveFunction | None = None
@@ -54,6 +54,8 @@ class Task:
         self.algorithms = tuple(self.algorithms)
         if self.algorithms and ALGORITHM_KEY in self.space:
             raise ValueError(f"task {self.id}: a task with named algorithms cannot have a hyperparameter called '{ALGORITHM_KEY}'")
+        if self.function is None and self.batch_function is None:
+            raise ValueError(f"task {self.id}: give a function or a batch_function")
         self.type = TaskType(self.type)
         self.objectives = tuple(self.objectives)
         if self.type.multi_fidelity != (self.fidelity is not None):
@@ -74,6 +76,8 @@ class Task:
         """Evaluate one configuration (at ``fidelity`` for multi-fidelity tasks; full fidelity if None)."""
         if self.fidelity is not None and fidelity is None:
             fidelity = self.fidelity.high
+        if self.function is None:
+            return as_result(self.batch_function([config], [fidelity], seed)[0], len(self.objectives))  # type: ignore[misc]
         return as_result(self.function(config, fidelity, seed), len(self.objectives))
 
     def evaluate_batch(
