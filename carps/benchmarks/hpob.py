@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Sequence
 
 from carps.benchmarks.budget import default_budget

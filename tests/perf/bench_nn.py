@@ -50,7 +50,7 @@ def main() -> None:
                     trains.append(out["train_time"])
                 wall, tt = statistics.median(walls), statistics.median(trains)
                 totals[device] = totals.get(device, 0.0) + wall
-                label = algorithm or f"nadamw lr=1e-2"
+                label = algorithm or "nadamw lr=1e-2"
                 print(f"{device:6} {name:14} {label:18} {out['steps']:>6} {tt:>8.2f} {1000 * tt / out['steps']:>8.2f} {wall:>7.2f} {out['valid_metric']:>7.3f} {'yes' if out['reached_target'] else 'no':>6}", flush=True)
     for device, total in totals.items():
         print(f"total wall time on {device}: {total:.1f} s")
