@@ -50,10 +50,10 @@ def select_subset_exact(points: Sequence[Sequence[float]] | np.ndarray, k: int, 
     A short run of the heuristic gives a starting subset: its boxes seed the program and its
     discrepancy caps ``t``, which lets HiGHS prune early.
     """
-    from carps.subsets.selection import select_subset
-
-    from scipy.optimize import LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_matrix, vstack
+
+    from carps.subsets.selection import select_subset
 
     x = as_points(points)
     n, d = x.shape
@@ -62,7 +62,7 @@ def select_subset_exact(points: Sequence[Sequence[float]] | np.ndarray, k: int, 
     if not 1 <= k <= n:
         raise CarpsError(f"k={k} must be between 1 and n={n}")
     start = time.perf_counter()
-    # start from the boxes violated by a few random subsets so the first programs are not trivial
+    # seed the program with the boxes of the warm start and of a few random subsets
     rng = np.random.default_rng(0)
     rows: list[np.ndarray] = []
     rhs: list[float] = []
@@ -85,8 +85,6 @@ def select_subset_exact(points: Sequence[Sequence[float]] | np.ndarray, k: int, 
             break
         a = vstack([csr_matrix(r[None, :]) for r in rows])
         boxes = LinearConstraint(a, -np.inf, np.array(rhs))
-        from scipy.optimize import Bounds
-
         # more boxes only raise the optimum: the last round's t is a lower bound that lets HiGHS stop early
         bounds_lo[-1] = lower
         res = milp(cost, constraints=[cardinality, boxes], integrality=integrality, bounds=Bounds(bounds_lo, bounds_hi), options={"time_limit": left})
