@@ -1,4 +1,5 @@
-"""Compiled (numba) star discrepancy for d = 3, the common case of three reference optimizers.
+"""Compiled (numba) star discrepancy for d = 3, the common case of three reference optimizers
+(d = 1, 2 through padding, d > 3 as the leaves of the slab recursion).
 
 Optional: with numba missing, ``AVAILABLE`` is False and callers use the numpy algorithm of
 :mod:`carps.subsets.discrepancy`, which gives the same values more slowly. Install with
@@ -27,25 +28,27 @@ def _discrepancy3_indexed(points: np.ndarray, idx: np.ndarray) -> tuple[float, i
     ``kind`` is 0 when the worst box is a closed box with too many points, 1 when it is an open box
     with too few.
     """
-    return _part3(points, idx, idx.shape[0], 1.0, True, True, np.inf)
+    return _part3(points, points, idx, idx.shape[0], 1.0, True, True, np.inf)
 
 
-def _part3(points: np.ndarray, idx: np.ndarray, n: int, scale: float, closed: bool, opened: bool, cutoff: float) -> tuple[float, int, float, float, float]:
-    """The closed and/or open part over the last three coordinates of ``points[idx]``, counts divided by
-    ``n`` and volumes multiplied by ``scale`` (the slab of a higher-dimensional problem).
+def _part3(pc: np.ndarray, po: np.ndarray, idx: np.ndarray, n: int, scale: float, closed: bool, opened: bool, cutoff: float) -> tuple[float, int, float, float, float]:
+    """The closed part over the last three coordinates of ``pc[idx]`` and/or the open part over those of
+    ``po[idx]``, counts divided by ``n`` and volumes multiplied by ``scale`` (the slab of a
+    higher-dimensional problem). ``pc`` and ``po`` are the same array except for d < 3 (see
+    :func:`pad`).
 
     Returns as soon as a box reaches ``cutoff`` (the value is then a lower bound >= cutoff): a local
     search only needs to know that a candidate is no better than the best one so far.
     """
     k = idx.shape[0]
-    d = points.shape[1]
+    d = pc.shape[1]
     x0 = np.empty(k)
     x1 = np.empty(k)
     x2 = np.empty(k)
     for i in range(k):
-        x0[i] = points[idx[i], d - 3]
-        x1[i] = points[idx[i], d - 2]
-        x2[i] = points[idx[i], d - 1]
+        x0[i] = pc[idx[i], d - 3]
+        x1[i] = pc[idx[i], d - 2]
+        x2[i] = pc[idx[i], d - 1]
     order = np.argsort(x0)
     best = 0.0
     kind = 0
@@ -87,6 +90,11 @@ def _part3(points: np.ndarray, idx: np.ndarray, n: int, scale: float, closed: bo
                         return best, kind, b0, b1, b2
 
     # open boxes [0, q): corners on point coordinates or 1
+    for i in range(k):
+        x0[i] = po[idx[i], d - 3]
+        x1[i] = po[idx[i], d - 2]
+        x2[i] = po[idx[i], d - 1]
+    order = np.argsort(x0)
     w1 = np.unique(np.append(x1, 1.0))
     w2 = np.unique(np.append(x2, 1.0))
     m1 = w1.shape[0]
@@ -125,7 +133,7 @@ def _part3(points: np.ndarray, idx: np.ndarray, n: int, scale: float, closed: bo
     return best, kind, b0, b1, b2
 
 
-def _best_swap(points: np.ndarray, idx: np.ndarray, outs: np.ndarray, ins: np.ndarray, cutoff: float) -> tuple[float, int, int]:
+def _best_swap(pc: np.ndarray, po: np.ndarray, idx: np.ndarray, outs: np.ndarray, ins: np.ndarray, cutoff: float) -> tuple[float, int, int]:
     """The swap (position in ``idx`` from ``outs``, point from ``ins``) with the lowest discrepancy below
     ``cutoff``: (value, position, point), position -1 when none beats ``cutoff``."""
     trial = idx.copy()
@@ -137,7 +145,7 @@ def _best_swap(points: np.ndarray, idx: np.ndarray, outs: np.ndarray, ins: np.nd
         old = trial[o]
         for r in ins:
             trial[o] = r
-            v = _part3(points, trial, k, 1.0, True, True, best)[0]
+            v = _part3(pc, po, trial, k, 1.0, True, True, best)[0]
             if v < best:
                 best = v
                 best_o = o
@@ -146,23 +154,47 @@ def _best_swap(points: np.ndarray, idx: np.ndarray, outs: np.ndarray, ins: np.nd
     return best, best_o, best_r
 
 
+def _discrepancy_padded(pc: np.ndarray, po: np.ndarray, idx: np.ndarray) -> tuple[float, int, float, float, float]:
+    """Like :func:`_discrepancy3_indexed` for the padded arrays of :func:`pad`."""
+    return _part3(pc, po, idx, idx.shape[0], 1.0, True, True, np.inf)
+
+
 if AVAILABLE:
     _part3 = numba.njit(cache=True, nogil=True)(_part3)
     discrepancy3_indexed = numba.njit(cache=True, nogil=True)(_discrepancy3_indexed)
+    discrepancy_padded = numba.njit(cache=True, nogil=True)(_discrepancy_padded)
     best_swap = numba.njit(cache=True, nogil=True)(_best_swap)
 else:  # pragma: no cover
-    discrepancy3_indexed = None
-    best_swap = None
+    discrepancy3_indexed = discrepancy_padded = best_swap = None
+
+
+def pad(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays for the closed and the open part that let the d = 3 kernel handle d = 1, 2.
+
+    Leading constant coordinates are added: 1 for the closed part (every closed box then reaches 1
+    there, with volume factor 1) and 0 for the open part (every point is below the open corner 1).
+    Boxes the padding adds have local discrepancy <= 0, so the maximum is unchanged.
+    """
+    d = points.shape[1]
+    if d >= 3:
+        x = np.ascontiguousarray(points)
+        return x, x
+    n = points.shape[0]
+    pc = np.ascontiguousarray(np.hstack([np.ones((n, 3 - d)), points]))
+    po = np.ascontiguousarray(np.hstack([np.zeros((n, 3 - d)), points]))
+    return pc, po
 
 
 def closed_part3(x: np.ndarray, n: int, scale: float) -> float:
     """max over closed boxes of count / n - scale * volume, for the (m, 3) array ``x``."""
-    return _part3(np.ascontiguousarray(x), np.arange(x.shape[0]), n, scale, True, False, np.inf)[0]
+    x = np.ascontiguousarray(x)
+    return _part3(x, x, np.arange(x.shape[0]), n, scale, True, False, np.inf)[0]
 
 
 def open_part3(x: np.ndarray, n: int, scale: float) -> float:
     """max over open boxes of scale * volume - count / n, for the (m, 3) array ``x``."""
-    return _part3(np.ascontiguousarray(x), np.arange(x.shape[0]), n, scale, False, True, np.inf)[0]
+    x = np.ascontiguousarray(x)
+    return _part3(x, x, np.arange(x.shape[0]), n, scale, False, True, np.inf)[0]
 
 
 def discrepancy3(points: np.ndarray) -> float:

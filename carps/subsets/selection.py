@@ -49,14 +49,17 @@ class SelectionResult:
 
 
 class _Evaluator:
-    """Exact discrepancy of index subsets with their worst box; the compiled kernel for d = 3."""
+    """Exact discrepancy of index subsets with their worst box; the compiled kernel for d <= 3."""
 
     def __init__(self, points: np.ndarray) -> None:
         from carps.subsets import kernels
 
         self.points = np.ascontiguousarray(points)
-        self.fast = kernels.AVAILABLE and points.shape[1] == 3
+        self.d = points.shape[1]
+        self.fast = kernels.AVAILABLE and self.d <= 3
         self.kernels = kernels
+        if self.fast:
+            self.pc, self.po = kernels.pad(self.points)
         self.count = 0
 
     def worst(self, idx: np.ndarray) -> tuple[float, int, np.ndarray | None]:
@@ -64,14 +67,14 @@ class _Evaluator:
         None where the worst box is not known (numpy path)."""
         self.count += 1
         if self.fast:
-            v, kind, *q = self.kernels.discrepancy3_indexed(self.points, idx)
-            return v, kind, np.array(q)
+            v, kind, *q = self.kernels.discrepancy_padded(self.pc, self.po, idx)
+            return v, kind, np.array(q[3 - self.d :])
         return star_discrepancy(self.points[idx]), -1, None
 
     def best_swap(self, idx: np.ndarray, outs: np.ndarray, ins: np.ndarray, cutoff: float) -> tuple[float, int, int]:
         self.count += len(outs) * len(ins)
         if self.fast:
-            return self.kernels.best_swap(self.points, idx, outs.astype(np.int64), ins.astype(np.int64), cutoff)
+            return self.kernels.best_swap(self.pc, self.po, idx, outs.astype(np.int64), ins.astype(np.int64), cutoff)
         best, best_o, best_r = cutoff, -1, -1
         trial = idx.copy()
         for o in outs:

@@ -80,3 +80,16 @@ def test_rejects_points_outside_the_unit_cube():
         star_discrepancy([[1.5, 0.2]])
     with pytest.raises(CarpsError, match=r"\(n, d\)"):
         star_discrepancy([1.0, 2.0])
+
+
+@pytest.mark.skipif(not kernels.AVAILABLE, reason="numba not installed")
+@pytest.mark.parametrize("d", [1, 2])
+def test_padded_kernel_for_low_dimensions(d):
+    rng = np.random.default_rng(10 + d)
+    for _ in range(30):
+        x = rng.random((int(rng.integers(1, 9)), d))
+        if rng.random() < 0.5:
+            x = np.round(x * 4) / 4
+        pc, po = kernels.pad(x)
+        value = kernels.discrepancy_padded(pc, po, np.arange(len(x)))[0]
+        assert value == pytest.approx(brute_force_star_discrepancy(x), abs=1e-12)
