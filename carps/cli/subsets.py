@@ -10,15 +10,17 @@ from carps.core.errors import CarpsError
 
 HELP = """usage: carps subsets recompute task_type=TYPE reference=OPT,OPT,OPT k=10,20,30
                               (experiment=NAME [results_dir=results] | matrix=FILE)
-                              [out=subsets] [seed=0] [time_limit=20] [transform=none|log]
+                              [out=subsets] [seed=0] [time_limit=20] [transform=none|minmax|log]
+                              [known_fronts=true]
 
 Builds the performance matrix of TYPE from an experiment's results (or reads a saved one, e.g. the
 shipped subsets/<type>/performance.csv, to recompute offline), selects dev and test subsets of every
 size k with low star discrepancy in the space of the reference optimizers' normalized performance,
 and writes out/<type>/k<k>_{dev,test}.yaml, metadata.yaml, performance.csv and report.md.
-time_limit is seconds of search per k. Use them with: carps run task=subset/<type>/k20_dev ..."""
+time_limit is seconds of search per k. known_fronts=false takes multi-objective hypervolume
+references from the observed points only (faster). Use them with: carps run task=subset/<type>/k20_dev ..."""
 
-KEYS = ["experiment", "results_dir", "matrix", "task_type", "reference", "k", "out", "seed", "time_limit", "transform"]
+KEYS = ["experiment", "results_dir", "matrix", "task_type", "reference", "k", "out", "seed", "time_limit", "transform", "known_fronts"]
 
 
 def main(args: list[str]) -> int:
@@ -48,8 +50,11 @@ def main(args: list[str]) -> int:
         matrix = pd.read_csv(path, index_col=0)
         source = str(path)
     elif o.get("experiment"):
-        matrix = from_experiment(str(o.get("experiment")), str(task_type), results_dir(o))
-        source = f"experiment {o.get('experiment')}"
+        fronts = o.get("known_fronts", True)
+        if not isinstance(fronts, bool):
+            raise CarpsError(f"known_fronts must be true or false, got '{fronts}'")
+        matrix = from_experiment(str(o.get("experiment")), str(task_type), results_dir(o), known_fronts=fronts)
+        source = f"experiment {o.get('experiment')}" + ("" if fronts else " (hypervolume reference from observed points)")
     else:
         raise CarpsError("give experiment=NAME (results to read) or matrix=FILE (a saved performance.csv)")
     meta = recompute(

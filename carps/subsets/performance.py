@@ -35,11 +35,13 @@ def performance_matrix(tidy: Any) -> Any:
     return mat.sort_index()
 
 
-def from_experiment(experiment: str, task_type: str, results_dir: str | Path = "results") -> Any:
+def from_experiment(experiment: str, task_type: str, results_dir: str | Path = "results", known_fronts: bool = True) -> Any:
     """The performance matrix of ``task_type`` in an experiment (single- and multi-objective types).
 
     Uses the analysis pipeline: gathered tables, normalized trajectories (hypervolume regret for
-    multi-objective tasks), final value per run, mean over seeds.
+    multi-objective tasks), final value per run, mean over seeds. ``known_fronts=False`` takes the
+    hypervolume reference from the observed points only (much faster where known Pareto fronts are
+    large or have many objectives).
     """
     from carps.analysis.gather import experiment_dir, load_experiment
     from carps.analysis.performance import per_run
@@ -50,7 +52,7 @@ def from_experiment(experiment: str, task_type: str, results_dir: str | Path = "
     if len(trials) == 0:
         raise CarpsError(f"experiment '{experiment}' has no {task_type} runs; run some with: carps run experiment={experiment} task={task_type}/* ...")
     runs = runs[runs["task_id"].isin(trials["task_id"].unique())]
-    perf = per_run(trajectories(trials, runs))
+    perf = per_run(trajectories(trials, runs) if known_fronts else trajectories(trials, runs, known_fronts=None))
     tidy = perf.rename(columns={"final": "value"})[["task_id", "optimizer", "seed", "value"]]
     return performance_matrix(tidy)
 
