@@ -32,9 +32,11 @@ def rank_fidelity(matrix: Any, subset: Sequence[str], reference: Sequence[str]) 
     """Kendall tau between non-reference optimizers' average ranks on ``subset`` and on all tasks.
 
     >>> import pandas as pd
-    >>> m = pd.DataFrame({"a": [0.1, 0.2, 0.3], "b": [0.2, 0.3, 0.1], "c": [0.3, 0.1, 0.2], "ref": [0, 0, 0]}, index=["t1", "t2", "t3"])
-    >>> rank_fidelity(m, ["t1", "t2", "t3"], ["ref"])
+    >>> m = pd.DataFrame({"a": [0.1, 0.1, 0.3], "b": [0.2, 0.2, 0.1], "c": [0.3, 0.3, 0.4], "ref": [0, 0, 0]}, index=["t1", "t2", "t3"])
+    >>> rank_fidelity(m, ["t1", "t2"], ["ref"])  # a < b < c on the subset and (on average) on all tasks
     1.0
+    >>> round(rank_fidelity(m, ["t3"], ["ref"]), 3)  # t3 alone ranks b first: one pair of three flips
+    0.333
     """
     from scipy.stats import kendalltau
 
