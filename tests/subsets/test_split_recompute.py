@@ -99,3 +99,18 @@ def test_registry_reads_written_subsets(tmp_path):
     assert "subset/blackbox/k5_dev" in reg.subset_names() and "subset/blackbox/k5_test" in reg.subset_names()
     dev = yaml.safe_load(Path(tmp_path / "blackbox" / "k5_dev.yaml").read_text())["tasks"]
     assert reg.subset_tasks("subset/blackbox/k5_dev") == dev
+
+
+def test_recompute_from_a_real_experiment(tmp_path, capsys):
+    """End to end: carps run writes run folders, carps subsets recompute reads them through the analysis pipeline."""
+    pytest.importorskip("ioh")
+    from carps.cli.main import main as carps
+
+    results = tmp_path / "results"
+    rc = carps(["run", "optimizer=random,optuna/random", "task=blackbox/bbob/f0[1-6]_d2_i1", "n_trials=6", "experiment=tiny", f"results_dir={results}", "quiet=true"])
+    assert rc == 0
+    rc = carps(["subsets", "recompute", "experiment=tiny", f"results_dir={results}", "task_type=blackbox", "reference=random,optuna/random", "k=2", f"out={tmp_path / 'subsets'}", "time_limit=1", "transform=minmax"])
+    assert rc == 0
+    meta = yaml.safe_load((tmp_path / "subsets" / "blackbox" / "metadata.yaml").read_text())
+    assert meta["n_tasks"] == 6 and meta["source"] == "experiment tiny"
+    assert len(meta["subsets"]["k2"]["dev"]["tasks"]) == 2
