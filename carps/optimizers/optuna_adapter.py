@@ -221,3 +221,19 @@ class OptunaHyperband(OptunaOptimizer):
             self._study.tell(trial, state=self._pruned)
         else:
             self._promoted.append((trial, info.config, rung + 1))
+
+
+class OptunaFullFidelity(OptunaOptimizer):
+    """A fidelity-unaware Optuna sampler on multi-fidelity and momf tasks: every trial at the highest fidelity.
+
+    This is how random search treats such tasks too; it gives momf tasks model-based and evolutionary
+    multi-objective baselines (MOTPE, NSGA-II) next to random search.
+    """
+
+    capabilities = Capabilities.of(["multifidelity", "momf"])
+
+    def _ask(self) -> TrialInfo:
+        info = super()._ask()
+        if self.fidelity is not None:
+            info.fidelity = self.fidelity.high
+        return info

@@ -23,6 +23,9 @@ WARMUP = {
     "optuna/hyperband": {"n_startup_trials": 4},
     "optuna/gp": {"n_startup_trials": 4},
     "optuna/nsga2": {"population_size": 4},
+    "optuna/nsga2_full_fidelity": {"population_size": 4},
+    "optuna/nsga3_full_fidelity": {"population_size": 4},
+    "optuna/tpe_full_fidelity": {"n_startup_trials": 4},
     "optuna/nsga3": {"population_size": 4},
 }
 # model fits of a second or more per trial on a shared 2-core machine
