@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 _TARGET_TASK_SECONDS = 0.25
 _MAX_BATCH = 256
 _OBJECT_STORE_BYTES = 200 * 1024**2
+# threads that write finished runs: the file-system calls (mkdir, open, write) release the GIL, so one
+# driver keeps up with many workers; all writes of a round end before the driver waits again
+_WRITER_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,13 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
         progress.update(outcome)
         outcomes.append(outcome)
 
+    from concurrent.futures import ThreadPoolExecutor
+
+    writer = ThreadPoolExecutor(max_workers=_WRITER_THREADS, thread_name_prefix="carps-writer")
+
+    def write(encoded: EncodedRun) -> RunOutcome:
+        return write_encoded(experiment_dir, encoded, made=made)
+
     try:
         while in_flight or any(c.queue for c in classes):
             while len(in_flight) < window and any(c.queue for c in classes):
@@ -305,14 +315,15 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
                 c.observe([seconds for _, seconds in got])
                 results.extend(encoded for encoded, _ in got)
             # the driver writes every finished run before it waits again
-            for encoded in results:
-                outcome = write_encoded(experiment_dir, encoded, made=made)
+            for outcome in (writer.map(write, results) if len(results) > 1 else map(write, results)):
                 progress.update(outcome)
                 outcomes.append(outcome)
     except BaseException:
         for ref in in_flight:
             ray.cancel(ref, force=True)
         raise
+    finally:
+        writer.shutdown(wait=True)
     return outcomes
 
 
