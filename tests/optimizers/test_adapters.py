@@ -180,7 +180,7 @@ def test_missing_dehb_says_how_to_install_it_around_its_numpy_pin(monkeypatch):
 # the catalog -------------------------------------------------------------------------------------------
 FAMILY_DEFAULTS = {
     "smac": {"blackbox": "smac/hpo", "multifidelity": "smac/bohb", "multiobjective": "smac/parego", "momf": None},
-    "optuna": {"blackbox": "optuna/tpe", "multifidelity": "optuna/hyperband", "multiobjective": "optuna/motpe", "momf": None},
+    "optuna": {"blackbox": "optuna/tpe", "multifidelity": "optuna/hyperband", "multiobjective": "optuna/motpe", "momf": "optuna/tpe_full_fidelity"},
     "bo": {"blackbox": "bo/gp", "multifidelity": None, "multiobjective": "bo/gp", "momf": None},
     "dehb": {"blackbox": None, "multifidelity": "dehb", "multiobjective": None, "momf": None},
     "nevergrad": {"blackbox": "nevergrad/ngopt", "multifidelity": None, "multiobjective": None, "momf": None},
