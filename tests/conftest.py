@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from pathlib import Path
@@ -55,7 +54,3 @@ def mf_task():
         fidelity=Fidelity("epochs", 1, 9, integer=True),
         budget=Budget(n_trials=3),
     )
-
-
-def finite(x: float) -> bool:
-    return math.isfinite(x)

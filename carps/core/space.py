@@ -7,8 +7,7 @@ column costs ~2 µs per configuration, which is what keeps random search and the
 from __future__ import annotations
 
 import copy
-import math
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -98,11 +97,3 @@ def in_space(space: ConfigurationSpace, config: dict[str, Any]) -> bool:
 def configuration_to_dict(configuration: Configuration) -> dict[str, Any]:
     """A plain dict of Python values (no numpy scalars) for one Configuration."""
     return vectors_to_dicts(configuration.config_space, configuration.get_array()[None, :])[0]
-
-
-def numeric_bounds(space: ConfigurationSpace, names: Sequence[str]) -> list[tuple[float, float]]:
-    return [(float(space[n].lower), float(space[n].upper)) for n in names]
-
-
-def is_finite_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -5,7 +5,6 @@ Only the standard library is imported here, so every layer can use these types f
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Mapping, Sequence
@@ -144,7 +143,3 @@ def as_result(raw: Any, n_objectives: int) -> Result:
     if len(result.objectives) != n_objectives:
         raise ValueError(f"objective function returned {len(result.objectives)} values for {n_objectives} objectives")
     return result
-
-
-def finite(values: Sequence[float]) -> bool:
-    return all(math.isfinite(v) for v in values)
