@@ -95,6 +95,8 @@ class Registry:
         self.optimizers: dict[str, OptimizerEntry] = {}
         self.benchmarks: dict[str, BenchmarkEntry] = {}
         self.subset_dirs = [Path(d) for d in subset_dirs]
+        self._ids_by_family: dict[str, list[str]] = {}  # task ids per family, listed on first use
+        self._id_sets: dict[str, set[str]] = {}
         for root in optimizer_dirs:
             for path in sorted(Path(root).rglob("*.yaml")):
                 opt_id = path.relative_to(root).with_suffix("").as_posix()
@@ -123,27 +125,43 @@ class Registry:
     # tasks --------------------------------------------------------------------
     @cached_property
     def task_ids(self) -> list[str]:
-        ids: list[str] = []
-        for entry in self.benchmarks.values():
-            ids.extend(entry.benchmark.task_ids())
-        return ids
+        return [task_id for family in self.benchmarks for task_id in self._family_ids(family)]
 
     def match_tasks(self, pattern: str) -> list[str]:
-        """Task ids matching a glob (``blackbox/*``), an exact id, or a subset (``subset/blackbox/k20_dev``)."""
+        """Task ids matching a glob (``blackbox/*``), an exact id, or a subset (``subset/blackbox/k20_dev``).
+
+        When the pattern names its family literally (``blackbox/bbob/f01_*``), only that family's ids
+        are listed: ``carps run`` on one family does not expand every other catalog.
+        """
         if pattern.startswith(SUBSET_PREFIX):
             return self.subset_tasks(pattern)
         if not any(ch in pattern for ch in "*?["):
-            if pattern in self._task_id_set:
+            if self._known(pattern):
                 return [pattern]
             raise UnknownNameError(f"unknown task '{pattern}'{_hint(pattern, self.task_ids)}; list them with: carps list tasks")
-        found = fnmatch.filter(self.task_ids, pattern)
+        parts = pattern.split("/")
+        family = parts[1] if len(parts) > 1 and not any(ch in parts[1] for ch in "*?[") else None
+        candidates = self._family_ids(family) if family in self.benchmarks else self.task_ids
+        found = fnmatch.filter(candidates, pattern)
         if not found:
             raise UnknownNameError(f"no task matches '{pattern}'; list them with: carps list tasks (types: {', '.join(t.value for t in TaskType)})")
         return found
 
-    @cached_property
-    def _task_id_set(self) -> set[str]:
-        return set(self.task_ids)
+    def _family_ids(self, family: str) -> list[str]:
+        ids = self._ids_by_family.get(family)
+        if ids is None:
+            ids = self._ids_by_family[family] = list(self.benchmarks[family].benchmark.task_ids())
+        return ids
+
+    def _known(self, task_id: str) -> bool:
+        """Whether ``task_id`` exists; only its own family's ids are listed to find out."""
+        parts = task_id.split("/")
+        if len(parts) < 3 or parts[1] not in self.benchmarks:
+            return False
+        ids = self._id_sets.get(parts[1])
+        if ids is None:
+            ids = self._id_sets[parts[1]] = set(self._family_ids(parts[1]))
+        return task_id in ids
 
     def get_task(self, task_id: str, **options: Any) -> Any:
         """Build a task; ``options`` (from ``task.<name>=value`` overrides) go to the family's ``get_task``."""
@@ -152,7 +170,7 @@ class Registry:
             families = sorted(self.benchmarks)
             raise UnknownNameError(f"unknown task '{task_id}': ids look like <type>/<family>/<name> with a family from {families}")
         entry = self.benchmarks[parts[1]]
-        if task_id not in self._task_id_set:
+        if not self._known(task_id):
             raise UnknownNameError(f"unknown task '{task_id}'{_hint(task_id, self.task_ids)}; list them with: carps list tasks")
         return entry.benchmark.get_task(task_id, **options) if options else entry.benchmark.get_task(task_id)
 
