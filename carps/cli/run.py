@@ -27,7 +27,10 @@ keys:
   launcher=local  'local' or 'ray' (see docs/scaling.md)
   max_retries=2   tries more for a run whose worker process died (killed, out of memory)
   ray_address=    with launcher=ray: 'auto' or host:port of a running Ray cluster (default: a local Ray)
-  batch_size=auto with launcher=ray: runs per Ray task ('auto' adapts to the run time)
+  batch_size=auto with launcher=ray: runs per Ray call ('auto' adapts to the run time)
+  writer=auto     with launcher=ray: who writes finished runs, 'driver' (no shared filesystem
+                  needed), 'workers' (every node sees the results folder) or 'auto' (workers
+                  when Ray runs on this machine alone, else the driver)
   resources.cpus_per_run=, resources.gpus_per_run=   with launcher=ray: per run, fractions allowed
                   (default: each benchmark family's own, e.g. BBOB 1 CPU, no GPU)
   optimizer.<name>=value   override an optimizer parameter; task.<name>=value a task option
@@ -36,7 +39,7 @@ flags:
   --resume        accepted for clarity: a rerun of the same command always runs only what is missing
 """
 
-KEYS = ["optimizer", "task", "seed", "n_trials", "wall_time", "trial_timeout", "experiment", "results_dir", "n_jobs", "launcher", "quiet", "ray_address", "max_retries", "batch_size"]
+KEYS = ["optimizer", "task", "seed", "n_trials", "wall_time", "trial_timeout", "experiment", "results_dir", "n_jobs", "launcher", "quiet", "ray_address", "max_retries", "batch_size", "writer"]
 PREFIXES = ["optimizer", "task", "resources"]
 
 

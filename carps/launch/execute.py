@@ -19,7 +19,7 @@ from typing import Any
 from carps import __version__
 from carps.core.errors import CarpsError
 from carps.core.loop import ReplayMismatch, RunSummary, run_trials
-from carps.core.records import RUN_FILE, SCHEMA_VERSION, TRIALS_FILE, MemorySink, RunFolder, TrialSink, dumps, encode_run
+from carps.core.records import RUN_FILE, SCHEMA_VERSION, TRIALS_FILE, MemorySink, RunFolder, TrialSink, dumps_bytes, encode_run
 from carps.core.registry import get_registry
 from carps.core.task import Task
 from carps.core.types import Budget
@@ -184,32 +184,57 @@ def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any],
 
 @dataclass
 class EncodedRun:
-    """A finished run as the text of its two files, encoded on the worker.
+    """A finished run as the bytes of its two files, encoded on the worker.
 
-    A driver that writes for many workers then only copies text (no JSON encoding on its one core).
+    A driver that writes for many workers then only copies bytes (no JSON encoding on its one core).
     """
 
     outcome: RunOutcome
-    run_json: str
-    trials_jsonl: str
+    run_json: bytes
+    trials_jsonl: bytes
 
 
 def run_encoded(spec: RunSpec) -> EncodedRun:
     """Worker side of a remote run: :func:`run_in_memory`, then encode both files."""
     record, trials = run_in_memory(spec)
-    return EncodedRun(_outcome(spec, record), encode_run(record), "".join(dumps(r) + "\n" for r in trials))
+    return EncodedRun(_outcome(spec, record), encode_run(record).encode(), b"".join([dumps_bytes(r) + b"\n" for r in trials]))
 
 
-def write_encoded(experiment_dir: str | Path, run: EncodedRun, sync: bool = False, made: set[str] | None = None) -> RunOutcome:
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_bytes(path: str, data: bytes, sync: bool) -> None:
+    # open/write/close and nothing else: a Ray driver writes two files per run for every worker
+    fd = os.open(path, _CREATE, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_encoded(
+    experiment_dir: str | Path, run: EncodedRun, sync: bool = False, made: set[str] | None = None, written: set[tuple[str, str, int]] | None = None
+) -> RunOutcome:
     """Driver side of :func:`run_encoded`: trials first, then ``run.json``, whose status marks the run complete.
 
-    A run already done is never written twice. Without ``sync`` the files are in the page cache when
-    this returns, like the trials a local run appends: they survive a killed driver, not a power cut.
-    ``made`` remembers folders known to exist across calls (fewer file-system calls per run).
+    A run already done is never written twice: it is looked up on disk, or, when the caller passes
+    ``written`` (the runs it has written, having checked the rest were not done when it started), there.
+    Without ``sync`` the files are in the page cache when this returns, like the trials a local run
+    appends: they survive a killed driver, not a power cut. ``made`` remembers folders known to
+    exist across calls (fewer file-system calls per run).
     """
     spec = run.outcome.spec
-    folder = _folder(spec, experiment_dir)
-    if is_done(spec, experiment_dir):
+    folder = folder_path(spec, experiment_dir)
+    if written is not None:
+        key = (spec.task, spec.optimizer, spec.seed)
+        if key in written:
+            return RunOutcome(spec, SKIPPED)
+        written.add(key)
+    elif is_done(spec, experiment_dir):
         return RunOutcome(spec, SKIPPED)
     parent = os.path.dirname(folder)
     if made is not None and parent in made:
@@ -221,26 +246,32 @@ def write_encoded(experiment_dir: str | Path, run: EncodedRun, sync: bool = Fals
         os.makedirs(folder, exist_ok=True)
         if made is not None:
             made.add(parent)
-    for name, text in ((TRIALS_FILE, run.trials_jsonl), (RUN_FILE, run.run_json)):
-        # run.json is written last and in place: a torn one (driver killed mid-write) does not parse,
-        # so it reads as "not done" and the run is redone, never taken as complete
-        with open(os.path.join(folder, name), "w") as fh:
-            fh.write(text)
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
+    _write_bytes(f"{folder}{os.sep}{TRIALS_FILE}", run.trials_jsonl, sync)
+    # run.json is written last and in place: a torn one (driver killed mid-write) does not parse,
+    # so it reads as "not done" and the run is redone, never taken as complete
+    _write_bytes(f"{folder}{os.sep}{RUN_FILE}", run.run_json, sync)
     return run.outcome
 
 
-def _folder(spec: RunSpec, experiment_dir: str | Path) -> str:
+def folder_path(spec: RunSpec, experiment_dir: str | Path) -> str:
+    """``spec.folder(experiment_dir)`` as a plain string (cheaper than pathlib, for the driver)."""
     # RunSpec.folder's layout in plain strings: pathlib would be half of a Ray driver's time per run
-    return os.path.join(os.fspath(experiment_dir), spec.task, spec.optimizer, f"seed_{spec.seed}")
+    return f"{os.fspath(experiment_dir)}{os.sep}{spec.task}{os.sep}{spec.optimizer}{os.sep}seed_{spec.seed}"
 
 
 def is_done(spec: RunSpec, experiment_dir: str | Path) -> bool:
     """Whether the run is complete on disk; a cheap check (one stat) for runs never started."""
-    folder = _folder(spec, experiment_dir)
+    folder = folder_path(spec, experiment_dir)
     return os.path.exists(os.path.join(folder, RUN_FILE)) and RunFolder(Path(folder)).status() == DONE
+
+
+def done_outcome(spec: RunSpec, experiment_dir: str | Path) -> RunOutcome | None:
+    """The outcome of a run already complete on disk (as it was when written), else None."""
+    folder = folder_path(spec, experiment_dir)
+    if not os.path.exists(os.path.join(folder, RUN_FILE)):
+        return None
+    record = RunFolder(Path(folder)).read_run()
+    return _outcome(spec, record) if record is not None and record.get("status") == DONE else None
 
 
 def run_status(spec: RunSpec, experiment_dir: str | Path) -> str | None:

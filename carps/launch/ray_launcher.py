@@ -1,16 +1,19 @@
 """The Ray launcher: fans runs out over Ray workers on this machine or on an existing Ray cluster.
 
-Workers run in memory and send each run back as the text of its files
+Each slot of the cluster (a CPU, or whatever a run of a family asks for) holds one long-lived runner
+actor. The driver hands runners batches of runs, two per runner at a time so that a runner starts its
+next batch the moment it finishes one, and the batches shrink as the experiment drains (guided
+self-scheduling: many runs per call early on, one per call at the end, so that no core waits on
+the last batches). Runners run in memory and send each run back as the bytes of its files
 (:func:`~carps.launch.execute.run_encoded`); the driver writes them
 (:func:`~carps.launch.execute.write_encoded`), so workers need no shared filesystem, and every
 finished result is on disk (in the page cache: safe from a killed driver) before the driver waits
 for the next one.
 
-Short runs travel in small batches (one Ray task runs several runs) so that thousands of tiny runs
-do not pay Ray's per-task cost each; the batch size adapts to the measured run time unless
-``batch_size`` is given. A task whose worker process dies (killed, out of memory, node lost) is
-retried: a batch is split and its runs retried one per task, and a run that dies on every one of its
-``1 + max_retries`` tries of its own is recorded as failed with the reason. Ray is imported only here.
+A runner whose process dies (killed, out of memory, node lost) is restarted by Ray; the runs of its
+calls are retried: a batch is split and its runs retried one per call, and a run that dies on every
+one of its ``1 + max_retries`` tries of its own is recorded as failed with the reason. Ray is imported
+only here.
 
 Example (library use; the CLI does the same for ``carps run ... launcher=ray``)::
 
@@ -25,29 +28,38 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from carps.core.errors import CarpsError, require
 from carps.core.registry import get_registry
-from carps.launch.execute import SKIPPED, EncodedRun, RunOutcome, is_done, run_encoded, write_encoded, write_failed
+from carps.launch.execute import SKIPPED, EncodedRun, RunOutcome, done_outcome, is_done, run_encoded, write_encoded, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
 if TYPE_CHECKING:
     from carps.cli.overrides import Overrides
 
-# a batch should keep its worker busy about this long: long enough that Ray's per-task cost
-# (about a millisecond) disappears, short enough that the last batches do not leave cores idle
+# a batch should keep its runner busy at most about this long: long enough that Ray's per-call cost
+# (about a millisecond) disappears, short enough that a killed runner loses little
 _TARGET_TASK_SECONDS = 0.25
 _MAX_BATCH = 256
+# guided self-scheduling: a batch is at most 1/_GUIDED of the runs left per slot, so batch sizes
+# shrink geometrically and the last calls are single runs
+_GUIDED = 2
+# calls queued at each runner once its runs prove short: the one running and the next, so that a
+# runner never waits on the driver; runs of unknown or long duration go one call at a time, so that
+# no runner holds a second call while another runner has none
+_DEPTH = 2
+_PIPELINE_BELOW_SECONDS = 1.0
 _OBJECT_STORE_BYTES = 200 * 1024**2
-# threads that write finished runs: the file-system calls (mkdir, open, write) release the GIL, so one
-# driver keeps up with many workers; all writes of a round end before the driver waits again
-_WRITER_THREADS = 4
+WRITERS = ("auto", "driver", "workers")
+# runners kept between launch_ray calls of this process (RayOptions.keep_workers)
+_KEPT: dict[tuple[str, Resources], list[Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,14 @@ class RayOptions:
     """Settings of the Ray launcher; the CLI keys have the same names.
 
     ``cpus_per_run`` / ``gpus_per_run`` override every benchmark family's ``resources:`` defaults;
-    ``num_cpus`` sizes a Ray started here (default: all cores); ``batch_size`` is an int or ``"auto"``.
+    ``num_cpus`` sizes a Ray started here (default: all cores); ``batch_size`` is an int or ``"auto"``;
+    ``keep_workers`` keeps the runner actors (started, imports done) for this process's next
+    ``launch_ray`` on the same Ray, instead of freeing their CPUs and GPUs at the end.
+
+    ``writer`` says who writes finished runs: ``driver`` (runs travel back and the driver writes
+    them, so workers need no shared filesystem), ``workers`` (each runner writes its runs into the
+    experiment folder, which every node must see, e.g. on NFS; the driver gets outcomes only), or
+    ``auto`` (the default): ``workers`` when every Ray node is the driver's own machine, else ``driver``.
     """
 
     ray_address: str | None = None
@@ -75,10 +94,12 @@ class RayOptions:
     cpus_per_run: float | None = None
     gpus_per_run: float | None = None
     num_cpus: int | None = None
+    keep_workers: bool = False
+    writer: str = "auto"
 
     @classmethod
     def from_overrides(cls, o: Overrides) -> RayOptions:
-        """Read ``ray_address=``, ``max_retries=``, ``batch_size=``, ``resources.*=`` and ``n_jobs=``."""
+        """Read ``ray_address=``, ``max_retries=``, ``batch_size=``, ``writer=``, ``resources.*=`` and ``n_jobs=``."""
         from carps.cli.overrides import OverrideError
 
         batch = o.get("batch_size", "auto")
@@ -93,6 +114,9 @@ class RayOptions:
             raise OverrideError(f"unknown key 'resources.{sorted(unknown)[0]}'; valid: resources.cpus_per_run, resources.gpus_per_run")
         address = o.get("ray_address")
         n_jobs = o.get("n_jobs")
+        writer = o.get("writer", "auto")
+        if writer not in WRITERS:
+            raise OverrideError(f"writer must be one of {', '.join(WRITERS)}, got '{writer}'")
         return cls(
             ray_address=None if address is None else str(address),
             max_retries=retries,
@@ -100,6 +124,7 @@ class RayOptions:
             cpus_per_run=o.number("resources.cpus_per_run"),
             gpus_per_run=o.number("resources.gpus_per_run", positive=False),
             num_cpus=int(n_jobs) if isinstance(n_jobs, int) and n_jobs > 1 else None,
+            writer=writer,
         )
 
 
@@ -117,38 +142,91 @@ def run_resources(spec: RunSpec, options: RayOptions) -> Resources:
     return Resources(float(cpus), float(gpus))
 
 
-def run_batch(specs: Sequence[RunSpec]) -> list[tuple[EncodedRun, float]]:
-    """Worker side: run each spec in memory; returns each run's encoded files and its seconds.
+# what a runner sends back per run: the outcome's fields, the two files' bytes, the run's seconds;
+# the driver has the spec already, so it does not travel back
+Packed = tuple[str, int, int, float, "str | None", bytes, bytes, float]
+# what a runner that wrote the run itself sends back: the outcome's fields and the run's seconds
+Outcome = tuple[str, int, int, float, "str | None", float]
 
-    The worker encodes the JSON, so the one driver that writes for all workers only copies text.
+
+def run_batch(specs: Sequence[RunSpec]) -> list[Packed]:
+    """Runner side: run each spec in memory; returns each run packed for the trip to the driver.
+
+    The runner encodes the JSON, so the one driver that writes for all runners only copies bytes.
     """
-    out = []
+    out: list[Packed] = []
     for spec in specs:
         t0 = time.perf_counter()
-        encoded = run_encoded(spec)
-        out.append((encoded, time.perf_counter() - t0))
+        run = run_encoded(spec)
+        o = run.outcome
+        out.append((o.status, o.n_trials, o.n_failed_trials, o.wall_time, o.error, run.run_json, run.trials_jsonl, time.perf_counter() - t0))
     return out
+
+
+def _unpack(spec: RunSpec, packed: Packed) -> EncodedRun:
+    status, n_trials, n_failed, wall_time, error, run_json, trials_jsonl, _ = packed
+    return EncodedRun(RunOutcome(spec, status, n_trials, n_failed, wall_time, error), run_json, trials_jsonl)
+
+
+class Runner:
+    """The runner actor: one per slot, alive for the experiment, so imports and caches (a CUDA
+    context, a loaded surrogate) are paid once per slot rather than once per run."""
+
+    def __init__(self) -> None:
+        self.made: set[str] = set()  # folders known to exist, for writer=workers
+
+    def ready(self) -> int:
+        import carps.launch.execute  # noqa: F401  - what every run needs
+
+        return os.getpid()
+
+    def run(self, specs: bytes) -> list[Packed]:
+        """``specs``: the batch pickled by the driver (plain pickle is several times cheaper than
+        the general serializer Ray would use, on the one driver that feeds every runner)."""
+        return run_batch(pickle.loads(specs))
+
+    def run_and_write(self, specs: bytes, experiment_dir: str) -> list[Outcome]:
+        """``writer=workers``: run the batch and write each run here; only outcomes travel back."""
+        out: list[Outcome] = []
+        for spec in pickle.loads(specs):
+            t0 = time.perf_counter()
+            # a run this runner wrote before it died in a later run of the same call: not run again
+            o = done_outcome(spec, experiment_dir) or write_encoded(experiment_dir, run_encoded(spec), made=self.made)
+            out.append((o.status, o.n_trials, o.n_failed_trials, o.wall_time, o.error, time.perf_counter() - t0))
+        return out
 
 
 @dataclass
 class _Class:
-    """The runs that ask for the same resources: one queue, one batch-size estimate."""
+    """The runs that ask for the same resources: one queue, one run-time estimate, its runners."""
 
     resources: Resources
     queue: deque[RunSpec]
     slots: int
     mean_seconds: float | None = None
     measured: int = 0
+    in_flight: int = 0
+    # runs of a batch whose runner died or raised: each goes alone, so the culprit is found
+    suspects: deque[RunSpec] = field(default_factory=deque)
 
-    def next_batch(self, fixed: int | None) -> list[RunSpec]:
+    def has_work(self) -> bool:
+        return bool(self.queue or self.suspects)
+
+    def depth(self) -> int:
+        if self.mean_seconds is None:  # nothing measured yet: two calls each only while runs abound
+            return _DEPTH if len(self.queue) >= 4 * _DEPTH * self.slots else 1
+        return _DEPTH if self.mean_seconds < _PIPELINE_BELOW_SECONDS else 1
+
+    def next_batch(self, fixed: int | None, live: int) -> list[RunSpec]:
+        if self.suspects:
+            return [self.suspects.popleft()]
         if fixed is not None:
             size = fixed
         elif self.mean_seconds is None:
             size = 1  # no run time measured yet: start small, learn from the first results
         else:
-            size = max(1, int(_TARGET_TASK_SECONDS / max(self.mean_seconds, 1e-6)))
-            # leave at least ~4 batches per slot so the tail of the experiment stays balanced
-            size = min(size, _MAX_BATCH, max(1, len(self.queue) // (4 * self.slots)))
+            cap = max(1, min(_MAX_BATCH, int(_TARGET_TASK_SECONDS / max(self.mean_seconds, 1e-6))))
+            size = max(1, min(cap, len(self.queue) // (_GUIDED * max(live, 1))))
         return [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
 
     def observe(self, seconds: Sequence[float]) -> None:
@@ -156,6 +234,17 @@ class _Class:
             self.measured += 1
             weight = 1.0 / min(self.measured, 50)  # running mean, then a slow moving average
             self.mean_seconds = s if self.mean_seconds is None else self.mean_seconds + weight * (s - self.mean_seconds)
+
+
+@dataclass
+class _Slot:
+    """One runner actor and the calls queued at it, oldest (the one running) first."""
+
+    klass: _Class
+    actor: Any
+    ready: bool = False
+    dead: bool = False
+    calls: deque[Any] | None = None
 
 
 def launch_ray(
@@ -176,8 +265,9 @@ def launch_ray(
     progress = progress or RunProgress(len(runs), enabled=False)
     outcomes: list[RunOutcome] = []
     todo: list[RunSpec] = []
+    fresh = not experiment_dir.exists()  # a new experiment: nothing to look up run by run
     for spec in runs:
-        if is_done(spec, experiment_dir):
+        if not fresh and is_done(spec, experiment_dir):
             outcome = RunOutcome(spec, SKIPPED)
             progress.update(outcome)
             outcomes.append(outcome)
@@ -186,8 +276,12 @@ def launch_ray(
     if not todo:
         return outcomes
     by_resources: dict[Resources, deque[RunSpec]] = {}
+    family_resources: dict[str, Resources] = {}  # a family's runs all ask for the same
     for spec in todo:
-        by_resources.setdefault(run_resources(spec, options), deque()).append(spec)
+        family = spec.task.split("/")[1]
+        if family not in family_resources:
+            family_resources[family] = run_resources(spec, options)
+        by_resources.setdefault(family_resources[family], deque()).append(spec)
 
     ray = require("ray", extra="ray")
     started_here = not ray.is_initialized()
@@ -198,6 +292,7 @@ def launch_ray(
         outcomes.extend(_schedule(ray, classes, experiment_dir, progress, options))
     finally:
         if started_here:
+            _KEPT.clear()
             ray.shutdown()
     return outcomes
 
@@ -248,86 +343,194 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
+def _pool_key(ray: Any, res: Resources) -> tuple[str, Resources]:
+    ctx = ray.get_runtime_context()
+    return (f"{ctx.gcs_address}/{ctx.get_job_id()}", res)
+
+
+def _runners(ray: Any, c: _Class) -> list[tuple[Any, bool]]:
+    """Runner actors for the class, one per slot and at most one per run: kept ones if alive, else
+    new; each with whether it is known to be ready."""
+    n = max(1, min(c.slots, len(c.queue)))
+    key = _pool_key(ray, c.resources)
+    kept = _KEPT.pop(key, [])
+    if kept:
+        try:  # alive and on this Ray? (a handle from a Ray that was shut down fails here)
+            ray.get([a.ready.remote() for a in kept], timeout=30)
+        except Exception:
+            kept = []
+    if kept[n:]:
+        _KEPT[key] = kept[n:]  # not needed now: still kept for later
+    return [(a, True) for a in kept[:n]] + [(_new_runner(ray, c.resources), False) for _ in range(n - len(kept[:n]))]
+
+
+def _new_runner(ray: Any, res: Resources) -> Any:
+    # not restarted by Ray: the driver replaces a dead runner itself and knows which call was running
+    return ray.remote(Runner).options(num_cpus=res.cpus, num_gpus=res.gpus, max_restarts=0, max_task_retries=0).remote()
+
+
+def workers_write(ray: Any, options: RayOptions) -> bool:
+    """Whether runners write their runs themselves: ``writer=workers``, or ``auto`` on one machine."""
+    if options.writer != "auto":
+        return options.writer == "workers"
+    here = ray.get_runtime_context().get_node_id()
+    return all(node["NodeID"] == here for node in ray.nodes() if node.get("Alive"))
+
+
 def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: RunProgress, options: RayOptions) -> list[RunOutcome]:
-    from ray.exceptions import RayError, RayTaskError
+    from ray.exceptions import RayActorError, RayError, RayTaskError
 
     fixed = None if options.batch_size == "auto" else int(options.batch_size)
-    remote = ray.remote(run_batch)
-    tasks = {c.resources: remote.options(num_cpus=c.resources.cpus, num_gpus=c.resources.gpus, max_retries=0) for c in classes}
-    # tasks in flight: enough to keep every slot busy while results travel back, bounded for memory
-    window = min(max(2, 2 * sum(c.slots for c in classes)), 4096)
-    in_flight: dict[Any, tuple[_Class, list[RunSpec]]] = {}
+    # on one machine the runners write (the folder is theirs too), sparing the one driver two
+    # files per run; with remote nodes, runs travel back to the driver
+    by_workers = workers_write(ray, options)
+    where = str(experiment_dir.resolve())
     tries: dict[tuple[str, str, int], int] = {}  # by run folder: what a retry is counted against
     made: set[str] = set()  # folders known to exist
+    written: set[tuple[str, str, int]] = set()  # every run was checked not done before it was queued
     outcomes: list[RunOutcome] = []
+    slots = [_Slot(c, actor, ready=ready, calls=deque()) for c in classes for actor, ready in _runners(ray, c)]
+    pings = {slot.actor.ready.remote(): slot for slot in slots if not slot.ready}
+    in_flight: dict[Any, tuple[_Slot, Any, list[RunSpec]]] = {}  # call -> (slot, its runner then, runs)
+    order: dict[Any, int] = {}  # submission order: a runner runs its calls first come, first served
 
     def fail(spec: RunSpec, reason: str) -> None:
         outcome = write_failed(spec, experiment_dir, reason, tries.get(_key(spec), 1))
+        written.add(_key(spec))
         progress.update(outcome)
         outcomes.append(outcome)
 
+    def live(c: _Class) -> int:
+        return sum(1 for s in slots if s.klass is c and s.ready and not s.dead)
+
+    def refill() -> None:
+        n_live = {id(c): live(c) for c in classes}
+        for slot in slots:
+            c = slot.klass
+            while slot.ready and not slot.dead and c.has_work() and len(slot.calls) < c.depth():
+                batch = c.next_batch(fixed, n_live[id(c)])
+                payload = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+                ref = slot.actor.run_and_write.remote(payload, where) if by_workers else slot.actor.run.remote(payload)
+                in_flight[ref] = (slot, slot.actor, batch)
+                order[ref] = len(order)
+                slot.calls.append(ref)
+                c.in_flight += 1
+
+    def retire() -> None:
+        # a class with nothing queued or running frees its runners' CPUs and GPUs for the others
+        for c in classes:
+            if not c.has_work() and not c.in_flight:
+                for slot in slots:
+                    if slot.klass is c and not slot.dead:
+                        slot.dead = True
+                        if not options.keep_workers:
+                            ray.kill(slot.actor)
+
+    def runner_died(slot: _Slot, actor: Any, batch: list[RunSpec], exc: BaseException, running: bool) -> None:
+        c = slot.klass
+        if slot.actor is actor and not slot.dead:  # the first of its calls to report it: replace the runner
+            slot.actor, slot.ready = _new_runner(ray, c.resources), False
+            pings[slot.actor.ready.remote()] = slot
+        if not running:  # queued behind the call that died, never started: not a try of theirs
+            c.queue.extendleft(reversed(batch))
+            return
+        if len(batch) > 1:
+            # which run killed the runner is unknown: retry each alone, not counted as a try of
+            # theirs, so that one bad run cannot use up the tries of others
+            for spec in batch:
+                progress.retry(spec, _first_line(exc))
+            c.suspects.extend(batch)
+            return
+        spec = batch[0]
+        tries[_key(spec)] = tries.get(_key(spec), 0) + 1
+        if tries[_key(spec)] <= options.max_retries:
+            progress.retry(spec, _first_line(exc))
+            c.suspects.appendleft(spec)
+        else:
+            fail(spec, f"worker died on each of {tries[_key(spec)]} tries; last: {_first_line(exc)}")
+
+    def cannot_start(slot: _Slot, exc: BaseException) -> None:
+        slot.dead = True
+        c = slot.klass
+        if not any(s.klass is c and not s.dead for s in slots):  # no runner of this class can start
+            for spec in [*c.suspects, *c.queue]:
+                fail(spec, f"no worker could start: {_first_line(exc)}")
+            c.suspects.clear()
+            c.queue.clear()
+
+    def write_all(results: list[EncodedRun]) -> list[RunOutcome]:
+        return [write_encoded(experiment_dir, encoded, made=made, written=written) for encoded in results]
+
     from concurrent.futures import ThreadPoolExecutor
 
-    writer = ThreadPoolExecutor(max_workers=_WRITER_THREADS, thread_name_prefix="carps-writer")
-
-    def write(encoded: EncodedRun) -> RunOutcome:
-        return write_encoded(experiment_dir, encoded, made=made)
-
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carps-writer")
     try:
-        while in_flight or any(c.queue for c in classes):
-            while len(in_flight) < window and any(c.queue for c in classes):
-                for c in classes:  # round-robin so that no resource class starves another
-                    if c.queue and len(in_flight) < window:
-                        batch = c.next_batch(fixed)
-                        in_flight[tasks[c.resources].remote(batch)] = (c, batch)
-            ready, _ = ray.wait(list(in_flight), num_returns=1)
-            rest = [r for r in in_flight if r not in ready]
-            if rest:  # take everything else that is ready too, and write it in one go
-                more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
-                ready += more
+        refill()  # kept runners are ready now
+        while in_flight or pings:
+            waiting = [*in_flight, *pings]
+            ready, _ = ray.wait(waiting, num_returns=len(waiting), timeout=0)  # all that is done by now
+            if not ready:
+                ready, _ = ray.wait(waiting, num_returns=1)
+            ready.sort(key=lambda r: order.get(r, -1))  # a runner's older call first
             results: list[EncodedRun] = []
+            calls = [ref for ref in ready if ref not in pings]
+            try:  # one trip to the object store for the whole round; one by one if any call failed
+                values = dict(zip(calls, ray.get(calls)))
+            except RayError:
+                values = {}
             for ref in ready:
-                c, batch = in_flight.pop(ref)
+                if ref in pings:
+                    slot = pings.pop(ref)
+                    try:
+                        ray.get(ref)
+                        slot.ready = True
+                    except RayError as exc:  # e.g. carps is not installed where Ray placed it
+                        cannot_start(slot, exc)
+                    continue
+                slot, actor, batch = in_flight.pop(ref)
+                # the call that was running when its runner died is its runner's oldest; calls queued
+                # behind it fail too, and are seen after it (sorted) or after the runner was replaced
+                running = slot.actor is actor and slot.calls[0] == ref
+                slot.calls.remove(ref)
+                slot.klass.in_flight -= 1
                 try:
-                    got = ray.get(ref)
-                except RayTaskError as exc:  # Python raised past run_in_memory (e.g. SystemExit): deterministic
+                    got = values[ref] if ref in values else ray.get(ref)
+                except RayActorError as exc:  # the runner's process or its node died
+                    runner_died(slot, actor, batch, exc, running)
+                    continue
+                except RayTaskError as exc:  # Python raised past run_in_memory: deterministic
                     if len(batch) > 1:  # find the run that raised: retry each alone
-                        _split(c, batch, tasks, in_flight)
-                        continue
-                    fail(batch[0], f"the run raised {_first_line(exc)}")
-                    continue
-                except RayError as exc:  # the worker process or its node died: retry
-                    if len(batch) > 1:
-                        # which run killed it is unknown: retry each alone (not counted as a try of
-                        # theirs), so that one bad run cannot use up the tries of others
-                        for spec in batch:
-                            progress.retry(spec, _first_line(exc))
-                        _split(c, batch, tasks, in_flight)
-                        continue
-                    spec = batch[0]
-                    tries[_key(spec)] = tries.get(_key(spec), 0) + 1
-                    if tries[_key(spec)] <= options.max_retries:
-                        progress.retry(spec, _first_line(exc))
-                        c.queue.appendleft(spec)
+                        slot.klass.suspects.extend(batch)
                     else:
-                        fail(spec, f"worker died on each of {tries[_key(spec)]} tries; last: {_first_line(exc)}")
+                        fail(batch[0], f"the run raised {_first_line(exc)}")
                     continue
-                c.observe([seconds for _, seconds in got])
-                results.extend(encoded for encoded, _ in got)
-            # the driver writes every finished run before it waits again
-            for outcome in (writer.map(write, results) if len(results) > 1 else map(write, results)):
-                progress.update(outcome)
-                outcomes.append(outcome)
+                slot.klass.observe([packed[-1] for packed in got])
+                if by_workers:  # on disk already
+                    for spec, (status, n_trials, n_failed, wall_time, error, _) in zip(batch, got):
+                        outcome = RunOutcome(spec, status, n_trials, n_failed, wall_time, error)
+                        progress.update(outcome)
+                        outcomes.append(outcome)
+                else:
+                    results.extend(_unpack(spec, packed) for spec, packed in zip(batch, got))
+            # the driver writes every finished run before it waits again; its writer thread spends
+            # that time in file-system calls (no GIL), while this thread hands runners their next batches
+            writing = writer.submit(write_all, results) if results else None
+            refill()
+            if writing is not None:
+                for outcome in writing.result():
+                    progress.update(outcome)
+                    outcomes.append(outcome)
+            retire()
     except BaseException:
-        for ref in in_flight:
-            ray.cancel(ref, force=True)
+        for slot in slots:
+            ray.kill(slot.actor)
         raise
     finally:
         writer.shutdown(wait=True)
+    for c in classes:  # only if every runner of a class was lost for good
+        for spec in [*c.suspects, *c.queue]:
+            fail(spec, "no worker was left to run it")
+    if options.keep_workers:
+        for slot in slots:
+            _KEPT.setdefault(_pool_key(ray, slot.klass.resources), []).append(slot.actor)
     return outcomes
-
-
-def _split(c: _Class, batch: list[RunSpec], tasks: dict[Resources, Any], in_flight: dict[Any, tuple[_Class, list[RunSpec]]]) -> None:
-    """Resubmit each run of a failed batch as its own task, ahead of the queue."""
-    for spec in batch:
-        in_flight[tasks[c.resources].remote([spec])] = (c, [spec])

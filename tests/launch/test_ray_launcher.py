@@ -17,7 +17,7 @@ from carps.launch.execute import DONE, FAILED, run_status
 from carps.launch.local import launch_local
 from carps.launch.plan import make_plan
 from carps.launch.progress import RunProgress
-from carps.launch.ray_launcher import RayOptions, launch_ray, run_resources
+from carps.launch.ray_launcher import RayOptions, launch_ray, run_resources, workers_write
 from tests.conftest import carps_cmd
 from tests.launch.conftest import comparable, trials_of
 
@@ -43,12 +43,13 @@ def ray_cluster(killer_plugin):
     ray.shutdown()
 
 
-def test_ray_results_equal_local_results_run_for_run(ray_cluster, tmp_path):
+@pytest.mark.parametrize("writer", ["driver", "workers"])
+def test_ray_results_equal_local_results_run_for_run(ray_cluster, tmp_path, writer):
     plan = make_plan(["random"], ["blackbox/bbob/f0[1-3]_d2_i[1-4]"], [1, 2], n_trials=15)
     assert len(plan.runs) == 24
     launch_local(plan.runs, tmp_path / "local")
     progress = RunProgress(len(plan.runs), enabled=False)
-    outcomes = launch_ray(plan.runs, tmp_path / "ray", progress=progress, options=RayOptions(batch_size=5))
+    outcomes = launch_ray(plan.runs, tmp_path / "ray", progress=progress, options=RayOptions(batch_size=5, writer=writer))
     assert progress.counts[DONE] == 24 and len(outcomes) == 24
     for spec in plan.runs:
         local, remote = spec.folder(tmp_path / "local"), spec.folder(tmp_path / "ray")
@@ -56,7 +57,8 @@ def test_ray_results_equal_local_results_run_for_run(ray_cluster, tmp_path):
         assert json.loads((remote / "run.json").read_text())["status"] == DONE
 
 
-def test_killed_workers_are_retried_and_nothing_is_written_twice(ray_cluster, tmp_path):
+@pytest.mark.parametrize("writer", ["driver", "workers"])
+def test_killed_workers_are_retried_and_nothing_is_written_twice(ray_cluster, tmp_path, writer):
     markers = tmp_path / "markers"
     markers.mkdir()
     tasks = ["blackbox/killer/ok_[0-7]", "blackbox/killer/die_once_[0-1]", "blackbox/killer/die_always"]
@@ -64,9 +66,9 @@ def test_killed_workers_are_retried_and_nothing_is_written_twice(ray_cluster, tm
     exp = tmp_path / "exp"
     progress = RunProgress(len(plan.runs), enabled=False)
     # batches of 4: a death takes down a batch, whose runs are then retried one per task
-    launch_ray(plan.runs, exp, progress=progress, options=RayOptions(batch_size=4, max_retries=1))
+    launch_ray(plan.runs, exp, progress=progress, options=RayOptions(batch_size=4, max_retries=1, writer=writer))
     assert sorted(p.name for p in markers.iterdir()) == ["die_once_0.died", "die_once_1.died"]
-    assert progress.counts[DONE] == 10 and progress.counts[FAILED] == 1
+    assert progress.counts[DONE] == 10 and progress.counts[FAILED] == 1, (progress.counts, [(o.spec.task, o.error) for o in progress.failures])
     assert progress.retries >= 3  # two batches split, die_always retried once
     for spec in plan.runs:
         folder = spec.folder(exp)
@@ -83,19 +85,20 @@ def test_killed_workers_are_retried_and_nothing_is_written_twice(ray_cluster, tm
     # the same command again: done runs untouched, only the failed one tried again
     stamps = {spec: spec.folder(exp).joinpath("run.json").stat().st_mtime_ns for spec in plan.runs}
     again = RunProgress(len(plan.runs), enabled=False)
-    launch_ray(plan.runs, exp, progress=again, options=RayOptions(max_retries=0))
+    launch_ray(plan.runs, exp, progress=again, options=RayOptions(max_retries=0, writer=writer))
     assert again.counts == {"done": 0, "failed": 1, "skipped": 10}
     for spec in plan.runs:
         if not spec.task.endswith("die_always"):
             assert spec.folder(exp).joinpath("run.json").stat().st_mtime_ns == stamps[spec]
 
 
-def test_resume_after_the_driver_is_killed(ray_cluster, tmp_path, killer_plugin):
+@pytest.mark.parametrize("writer", ["driver", "workers"])
+def test_resume_after_the_driver_is_killed(ray_cluster, tmp_path, killer_plugin, writer):
     path = os.pathsep.join([str(killer_plugin), *filter(None, [os.environ.get("PYTHONPATH")])])
     env = dict(os.environ, PYTHONPATH=path, CARPS_RESULTS_DIR=str(tmp_path))
     # 24 runs of 10 trials x 20 ms on 2 CPUs: about 2.5 s of work, killed once a few runs are on disk
     args = [*carps_cmd(), "run", "optimizer=random", "task=blackbox/killer/slow_*", "seed=1,2", "task.sleep=0.02",
-            "experiment=e", "launcher=ray", f"ray_address={ray_cluster}", "batch_size=1", "quiet=true"]
+            "experiment=e", "launcher=ray", f"ray_address={ray_cluster}", "batch_size=1", "quiet=true", f"writer={writer}"]
     driver = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     exp = tmp_path / "e"
     deadline = time.time() + 60
@@ -130,13 +133,20 @@ def test_gpu_runs_need_gpus_unless_gpus_per_run_is_zero(ray_cluster, tmp_path):
     assert all(run_status(spec, tmp_path / "cpu") == DONE for spec in plan.runs)
 
 
+def test_runners_write_on_one_machine_unless_told_otherwise(ray_cluster):
+    assert workers_write(ray, RayOptions())  # the test's Ray is this machine alone
+    assert not workers_write(ray, RayOptions(writer="driver"))
+    assert workers_write(ray, RayOptions(writer="workers"))
+
+
 def test_cli_options_are_checked():
     from carps.cli.overrides import OverrideError, parse_overrides
 
-    keys = ["ray_address", "max_retries", "batch_size", "n_jobs"]
-    o = parse_overrides(["resources.gpus_per_run=0.25", "batch_size=8", "ray_address=auto", "n_jobs=4"], allowed=keys, allowed_prefixes=["resources"])
+    keys = ["ray_address", "max_retries", "batch_size", "n_jobs", "writer"]
+    o = parse_overrides(["resources.gpus_per_run=0.25", "batch_size=8", "ray_address=auto", "n_jobs=4", "writer=driver"], allowed=keys, allowed_prefixes=["resources"])
     opts = RayOptions.from_overrides(o)
-    assert (opts.gpus_per_run, opts.cpus_per_run, opts.batch_size, opts.ray_address, opts.num_cpus) == (0.25, None, 8, "auto", 4)
-    for bad in (["batch_size=0"], ["max_retries=-1"], ["resources.gpu=1"]):
+    assert (opts.gpus_per_run, opts.cpus_per_run, opts.batch_size, opts.ray_address, opts.num_cpus, opts.writer) == (0.25, None, 8, "auto", 4, "driver")
+    assert RayOptions.from_overrides(parse_overrides([], allowed=keys)).writer == "auto"
+    for bad in (["batch_size=0"], ["max_retries=-1"], ["resources.gpu=1"], ["writer=nfs"]):
         with pytest.raises(OverrideError):
             RayOptions.from_overrides(parse_overrides(bad, allowed=keys, allowed_prefixes=["resources"]))
