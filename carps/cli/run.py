@@ -91,8 +91,8 @@ def main(args: list[str]) -> int:
     else:
         from carps.launch.local import launch_local
 
-        if o.prefixed("resources") or o.get("ray_address") is not None:
-            print("note: resources.* and ray_address apply to launcher=ray only", file=sys.stderr)
+        if o.prefixed("resources") or o.get("ray_address") is not None or o.get("writer") is not None:
+            print("note: resources.*, ray_address and writer apply to launcher=ray only", file=sys.stderr)
         retries = o.get("max_retries", 2)
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise OverrideError(f"max_retries must be a non-negative integer, got '{retries}'")
