@@ -182,6 +182,11 @@ def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any],
     return _outcome(spec, record)
 
 
+def run_key(spec: RunSpec) -> tuple[str, str, int]:
+    """What identifies a run's folder within an experiment: (task, optimizer, seed)."""
+    return (spec.task, spec.optimizer, spec.seed)
+
+
 @dataclass
 class EncodedRun:
     """A finished run as the bytes of its two files, encoded on the worker.
@@ -230,7 +235,7 @@ def write_encoded(
     spec = run.outcome.spec
     folder = folder_path(spec, experiment_dir)
     if written is not None:
-        key = (spec.task, spec.optimizer, spec.seed)
+        key = run_key(spec)
         if key in written:
             return RunOutcome(spec, SKIPPED)
         written.add(key)
@@ -254,15 +259,13 @@ def write_encoded(
 
 
 def folder_path(spec: RunSpec, experiment_dir: str | Path) -> str:
-    """``spec.folder(experiment_dir)`` as a plain string (cheaper than pathlib, for the driver)."""
-    # RunSpec.folder's layout in plain strings: pathlib would be half of a Ray driver's time per run
+    """``spec.folder(experiment_dir)`` as a plain string: pathlib would be half of a Ray driver's time per run."""
     return f"{os.fspath(experiment_dir)}{os.sep}{spec.task}{os.sep}{spec.optimizer}{os.sep}seed_{spec.seed}"
 
 
 def is_done(spec: RunSpec, experiment_dir: str | Path) -> bool:
     """Whether the run is complete on disk; a cheap check (one stat) for runs never started."""
-    folder = folder_path(spec, experiment_dir)
-    return os.path.exists(os.path.join(folder, RUN_FILE)) and RunFolder(Path(folder)).status() == DONE
+    return done_outcome(spec, experiment_dir) is not None
 
 
 def done_outcome(spec: RunSpec, experiment_dir: str | Path) -> RunOutcome | None:

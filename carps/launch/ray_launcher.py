@@ -10,10 +10,10 @@ the last batches). Runners run in memory and send each run back as the bytes of 
 finished result is on disk (in the page cache: safe from a killed driver) before the driver waits
 for the next one.
 
-A runner whose process dies (killed, out of memory, node lost) is restarted by Ray; the runs of its
-calls are retried: a batch is split and its runs retried one per call, and a run that dies on every
-one of its ``1 + max_retries`` tries of its own is recorded as failed with the reason. Ray is imported
-only here.
+A runner whose process dies (killed, out of memory, node lost) is replaced by the driver, which
+knows which of its calls was running: that batch is split and its runs retried one per call, calls
+queued behind it go back to the queue, and a run that dies on every one of its ``1 + max_retries``
+tries of its own is recorded as failed with the reason. Ray is imported only here.
 
 Example (library use; the CLI does the same for ``carps run ... launcher=ray``)::
 
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from carps.core.errors import CarpsError, require
 from carps.core.registry import get_registry
-from carps.launch.execute import SKIPPED, EncodedRun, RunOutcome, done_outcome, is_done, run_encoded, write_encoded, write_failed
+from carps.launch.execute import SKIPPED, EncodedRun, RunOutcome, done_outcome, is_done, run_encoded, run_key, write_encoded, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
@@ -142,11 +142,16 @@ def run_resources(spec: RunSpec, options: RayOptions) -> Resources:
     return Resources(float(cpus), float(gpus))
 
 
-# what a runner sends back per run: the outcome's fields, the two files' bytes, the run's seconds;
-# the driver has the spec already, so it does not travel back
-Packed = tuple[str, int, int, float, "str | None", bytes, bytes, float]
+# a run's outcome without its spec (the driver has the spec already, so it does not travel back)
+Fields = tuple[str, int, int, float, "str | None"]
+# what a runner sends back per run: the outcome's fields, the two files' bytes, the run's seconds
+Packed = tuple[Fields, bytes, bytes, float]
 # what a runner that wrote the run itself sends back: the outcome's fields and the run's seconds
-Outcome = tuple[str, int, int, float, "str | None", float]
+Outcome = tuple[Fields, float]
+
+
+def _fields(o: RunOutcome) -> Fields:
+    return (o.status, o.n_trials, o.n_failed_trials, o.wall_time, o.error)
 
 
 def run_batch(specs: Sequence[RunSpec]) -> list[Packed]:
@@ -158,14 +163,13 @@ def run_batch(specs: Sequence[RunSpec]) -> list[Packed]:
     for spec in specs:
         t0 = time.perf_counter()
         run = run_encoded(spec)
-        o = run.outcome
-        out.append((o.status, o.n_trials, o.n_failed_trials, o.wall_time, o.error, run.run_json, run.trials_jsonl, time.perf_counter() - t0))
+        out.append((_fields(run.outcome), run.run_json, run.trials_jsonl, time.perf_counter() - t0))
     return out
 
 
 def _unpack(spec: RunSpec, packed: Packed) -> EncodedRun:
-    status, n_trials, n_failed, wall_time, error, run_json, trials_jsonl, _ = packed
-    return EncodedRun(RunOutcome(spec, status, n_trials, n_failed, wall_time, error), run_json, trials_jsonl)
+    fields, run_json, trials_jsonl, _ = packed
+    return EncodedRun(RunOutcome(spec, *fields), run_json, trials_jsonl)
 
 
 class Runner:
@@ -192,7 +196,7 @@ class Runner:
             t0 = time.perf_counter()
             # a run this runner wrote before it died in a later run of the same call: not run again
             o = done_outcome(spec, experiment_dir) or write_encoded(experiment_dir, run_encoded(spec), made=self.made)
-            out.append((o.status, o.n_trials, o.n_failed_trials, o.wall_time, o.error, time.perf_counter() - t0))
+            out.append((_fields(o), time.perf_counter() - t0))
         return out
 
 
@@ -244,7 +248,7 @@ class _Slot:
     actor: Any
     ready: bool = False
     dead: bool = False
-    calls: deque[Any] | None = None
+    calls: deque[Any] = field(default_factory=deque)
 
 
 def launch_ray(
@@ -334,10 +338,6 @@ def _check_resources(ray: Any, by_resources: dict[Resources, deque[RunSpec]]) ->
     return classes
 
 
-def _key(spec: RunSpec) -> tuple[str, str, int]:
-    return (spec.task, spec.optimizer, spec.seed)
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
@@ -389,14 +389,14 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
     made: set[str] = set()  # folders known to exist
     written: set[tuple[str, str, int]] = set()  # every run was checked not done before it was queued
     outcomes: list[RunOutcome] = []
-    slots = [_Slot(c, actor, ready=ready, calls=deque()) for c in classes for actor, ready in _runners(ray, c)]
+    slots = [_Slot(c, actor, ready=ready) for c in classes for actor, ready in _runners(ray, c)]
     pings = {slot.actor.ready.remote(): slot for slot in slots if not slot.ready}
     in_flight: dict[Any, tuple[_Slot, Any, list[RunSpec]]] = {}  # call -> (slot, its runner then, runs)
     order: dict[Any, int] = {}  # submission order: a runner runs its calls first come, first served
 
     def fail(spec: RunSpec, reason: str) -> None:
-        outcome = write_failed(spec, experiment_dir, reason, tries.get(_key(spec), 1))
-        written.add(_key(spec))
+        outcome = write_failed(spec, experiment_dir, reason, tries.get(run_key(spec), 1))
+        written.add(run_key(spec))
         progress.update(outcome)
         outcomes.append(outcome)
 
@@ -442,12 +442,12 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
             c.suspects.extend(batch)
             return
         spec = batch[0]
-        tries[_key(spec)] = tries.get(_key(spec), 0) + 1
-        if tries[_key(spec)] <= options.max_retries:
+        tries[run_key(spec)] = tries.get(run_key(spec), 0) + 1
+        if tries[run_key(spec)] <= options.max_retries:
             progress.retry(spec, _first_line(exc))
             c.suspects.appendleft(spec)
         else:
-            fail(spec, f"worker died on each of {tries[_key(spec)]} tries; last: {_first_line(exc)}")
+            fail(spec, f"worker died on each of {tries[run_key(spec)]} tries; last: {_first_line(exc)}")
 
     def cannot_start(slot: _Slot, exc: BaseException) -> None:
         slot.dead = True
@@ -506,8 +506,8 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
                     continue
                 slot.klass.observe([packed[-1] for packed in got])
                 if by_workers:  # on disk already
-                    for spec, (status, n_trials, n_failed, wall_time, error, _) in zip(batch, got):
-                        outcome = RunOutcome(spec, status, n_trials, n_failed, wall_time, error)
+                    for spec, (fields, _) in zip(batch, got):
+                        outcome = RunOutcome(spec, *fields)
                         progress.update(outcome)
                         outcomes.append(outcome)
                 else:
