@@ -248,6 +248,8 @@ class _Slot:
     actor: Any
     ready: bool = False
     dead: bool = False
+    # a kept runner is trusted to be alive until a call of its own comes back; a new one is pinged
+    proven: bool = True
     calls: deque[Any] = field(default_factory=deque)
 
 
@@ -349,16 +351,12 @@ def _pool_key(ray: Any, res: Resources) -> tuple[str, Resources]:
 
 
 def _runners(ray: Any, c: _Class) -> list[tuple[Any, bool]]:
-    """Runner actors for the class, one per slot and at most one per run: kept ones if alive, else
-    new; each with whether it is known to be ready."""
+    """Runner actors for the class, one per slot and at most one per run: kept ones, else new; each
+    with whether it was kept (started before, so not pinged: a kept runner that died since shows up
+    when its first call fails, and that call is then queued again, not counted as a try)."""
     n = max(1, min(c.slots, len(c.queue)))
-    key = _pool_key(ray, c.resources)
+    key = _pool_key(ray, c.resources)  # the Ray and job they belong to: no handle of a Ray shut down
     kept = _KEPT.pop(key, [])
-    if kept:
-        try:  # alive and on this Ray? (a handle from a Ray that was shut down fails here)
-            ray.get([a.ready.remote() for a in kept], timeout=30)
-        except Exception:
-            kept = []
     if kept[n:]:
         _KEPT[key] = kept[n:]  # not needed now: still kept for later
     return [(a, True) for a in kept[:n]] + [(_new_runner(ray, c.resources), False) for _ in range(n - len(kept[:n]))]
@@ -389,7 +387,7 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
     made: set[str] = set()  # folders known to exist
     written: set[tuple[str, str, int]] = set()  # every run was checked not done before it was queued
     outcomes: list[RunOutcome] = []
-    slots = [_Slot(c, actor, ready=ready) for c in classes for actor, ready in _runners(ray, c)]
+    slots = [_Slot(c, actor, ready=kept, proven=not kept) for c in classes for actor, kept in _runners(ray, c)]
     pings = {slot.actor.ready.remote(): slot for slot in slots if not slot.ready}
     in_flight: dict[Any, tuple[_Slot, Any, list[RunSpec]]] = {}  # call -> (slot, its runner then, runs)
     order: dict[Any, int] = {}  # submission order: a runner runs its calls first come, first served
@@ -428,10 +426,14 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
 
     def runner_died(slot: _Slot, actor: Any, batch: list[RunSpec], exc: BaseException, running: bool) -> None:
         c = slot.klass
+        # a kept runner that had died before this experiment: its first call never ran
+        stale = slot.actor is actor and not slot.proven
         if slot.actor is actor and not slot.dead:  # the first of its calls to report it: replace the runner
-            slot.actor, slot.ready = _new_runner(ray, c.resources), False
+            slot.actor, slot.ready, slot.proven = _new_runner(ray, c.resources), False, True
             pings[slot.actor.ready.remote()] = slot
-        if not running:  # queued behind the call that died, never started: not a try of theirs
+        if not running or stale:
+            # queued behind the call that died, never started; or the first call of a kept runner
+            # that had died before this experiment: not a try of theirs
             c.queue.extendleft(reversed(batch))
             return
         if len(batch) > 1:
@@ -465,7 +467,7 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
 
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carps-writer")
     try:
-        refill()  # kept runners are ready now
+        refill()  # kept runners take their first batches now
         while in_flight or pings:
             waiting = [*in_flight, *pings]
             ready, _ = ray.wait(waiting, num_returns=len(waiting), timeout=0)  # all that is done by now
@@ -504,6 +506,8 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
                     else:
                         fail(batch[0], f"the run raised {_first_line(exc)}")
                     continue
+                if slot.actor is actor:
+                    slot.proven = True
                 slot.klass.observe([packed[-1] for packed in got])
                 if by_workers:  # on disk already
                     for spec, (fields, _) in zip(batch, got):

@@ -133,6 +133,28 @@ def test_gpu_runs_need_gpus_unless_gpus_per_run_is_zero(ray_cluster, tmp_path):
     assert all(run_status(spec, tmp_path / "cpu") == DONE for spec in plan.runs)
 
 
+def test_kept_runners_that_died_in_between_are_replaced_without_using_tries(ray_cluster, tmp_path):
+    from carps.launch.ray_launcher import _KEPT
+
+    plan = make_plan(["random"], ["blackbox/bbob/f0[1-4]_d2_i1"], [1, 2], n_trials=5)
+    options = RayOptions(keep_workers=True, max_retries=0, batch_size=1)
+    try:
+        launch_ray(plan.runs[:4], tmp_path / "first", options=options)
+        kept = [actor for actors in _KEPT.values() for actor in actors]
+        assert len(kept) == 2
+        ray.kill(kept[0])  # dies between two experiments, e.g. out of memory while idle
+        progress = RunProgress(len(plan.runs), enabled=False)
+        launch_ray(plan.runs, tmp_path / "second", progress=progress, options=options)
+        # the dead runner's call was queued again (max_retries=0: a counted try would have failed it)
+        assert progress.counts[DONE] == 8 and progress.counts[FAILED] == 0, progress.summary()
+        assert all(run_status(spec, tmp_path / "second") == DONE for spec in plan.runs)
+    finally:
+        for actors in _KEPT.values():
+            for actor in actors:
+                ray.kill(actor)
+        _KEPT.clear()
+
+
 def test_runners_write_on_one_machine_unless_told_otherwise(ray_cluster):
     assert workers_write(ray, RayOptions())  # the test's Ray is this machine alone
     assert not workers_write(ray, RayOptions(writer="driver"))
