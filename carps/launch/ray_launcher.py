@@ -4,11 +4,13 @@ Each slot of the cluster (a CPU, or whatever a run of a family asks for) holds o
 actor. The driver hands runners batches of runs, two per runner at a time so that a runner starts its
 next batch the moment it finishes one, and the batches shrink as the experiment drains (guided
 self-scheduling: many runs per call early on, one per call at the end, so that no core waits on
-the last batches). Runners run in memory and send each run back as the bytes of its files
-(:func:`~carps.launch.execute.run_encoded`); the driver writes them
+the last batches). Who writes a finished run is ``writer``: with ``driver`` (the rule on a cluster),
+runners run in memory and send each run back as the bytes of its files
+(:func:`~carps.launch.execute.run_encoded`) and the driver writes them
 (:func:`~carps.launch.execute.write_encoded`), so workers need no shared filesystem, and every
 finished result is on disk (in the page cache: safe from a killed driver) before the driver waits
-for the next one.
+for the next one; with ``workers`` (``auto`` when every Ray node is this machine) each runner writes
+its runs itself and sends back only their outcomes.
 
 A runner whose process dies (killed, out of memory, node lost) is replaced by the driver, which
 knows which of its calls was running: that batch is split and its runs retried one per call, calls
@@ -195,7 +197,8 @@ class Runner:
         for spec in pickle.loads(specs):
             t0 = time.perf_counter()
             # a run this runner wrote before it died in a later run of the same call: not run again
-            o = done_outcome(spec, experiment_dir) or write_encoded(experiment_dir, run_encoded(spec), made=self.made)
+            # (checked here, so write_encoded need not look again: written=set())
+            o = done_outcome(spec, experiment_dir) or write_encoded(experiment_dir, run_encoded(spec), made=self.made, written=set())
             out.append((_fields(o), time.perf_counter() - t0))
         return out
 
@@ -260,7 +263,8 @@ def launch_ray(
     overrides: Overrides | None = None,
     options: RayOptions | None = None,
 ) -> list[RunOutcome]:
-    """Execute the runs of ``runs`` that are not done yet on Ray; the driver writes every result.
+    """Execute the runs of ``runs`` that are not done yet on Ray; results are written by the driver or
+    by the runners, as ``options.writer`` says.
 
     Connects to ``options.ray_address`` (``auto`` or ``host:port`` or ``ray://host:port``), reuses a
     Ray already initialised in this process, or starts a local Ray that is shut down at the end.

@@ -143,6 +143,8 @@ def test_kept_runners_that_died_in_between_are_replaced_without_using_tries(ray_
         kept = [actor for actors in _KEPT.values() for actor in actors]
         assert len(kept) == 2
         ray.kill(kept[0])  # dies between two experiments, e.g. out of memory while idle
+        with pytest.raises(ray.exceptions.RayActorError):  # ray.kill is asynchronous: dead before going on
+            ray.get(kept[0].ready.remote(), timeout=60)
         progress = RunProgress(len(plan.runs), enabled=False)
         launch_ray(plan.runs, tmp_path / "second", progress=progress, options=options)
         # the dead runner's call was queued again (max_retries=0: a counted try would have failed it)

@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from carps.launch import ray_launcher as launcher
 from carps.launch.execute import DONE, run_encoded, run_in_memory, write_encoded
 from carps.launch.local import launch_local
 from carps.launch.plan import RunSpec, make_plan
@@ -62,6 +63,14 @@ def bbob_runs(n: int, trials: int, dims: str = BBOB) -> list[RunSpec]:
     return make_plan(["random"], [dims], seeds, n_trials=trials).runs[:n]
 
 
+def run_and_write_all(runs: list[RunSpec], where: Path) -> None:
+    """The exact work of a Ray run (``run_encoded`` + ``write_encoded``) in a loop, into a new folder."""
+    made: set[str] = set()
+    written: set[tuple[str, str, int]] = set()  # a new folder: nothing to look up on disk
+    for spec in runs:
+        write_encoded(where, run_encoded(spec), made=made, written=written)
+
+
 def one_process(runs: list[RunSpec], root: Path) -> dict[str, float]:
     run_in_memory(runs[0])  # imports and caches, as a warm worker has them
     t0 = time.perf_counter()
@@ -70,10 +79,7 @@ def one_process(runs: list[RunSpec], root: Path) -> dict[str, float]:
     t_memory = []
     for i in range(2):  # the best of two passes: the baseline is not flattered by a slow pass
         t0 = time.perf_counter()
-        made: set[str] = set()
-        written: set[tuple[str, str, int]] = set()
-        for spec in runs:
-            write_encoded(root / f"memory{i}", run_encoded(spec), made=made, written=written)
+        run_and_write_all(runs, root / f"memory{i}")
         t_memory.append(time.perf_counter() - t0)
     return {"local_launcher_s": t_local, "in_memory_s": min(t_memory), "baseline_s": min(t_local, *t_memory)}
 
@@ -92,10 +98,8 @@ def per_core(runs: list[RunSpec], root: Path) -> dict[str, object]:
     try:
         for core in cores:
             os.sched_setaffinity(0, {core})
-            made: set[str] = set()
             t0 = time.perf_counter()
-            for spec in runs:
-                write_encoded(root / f"core{core}", run_encoded(spec), made=made, written=set())
+            run_and_write_all(runs, root / f"core{core}")
             speed[core] = len(runs) / (time.perf_counter() - t0)
     finally:
         os.sched_setaffinity(0, cores)
@@ -211,11 +215,6 @@ def run_span(experiment_dir: Path) -> tuple[float, float, float]:
     return total, first, last
 
 
-def busy_seconds(experiment_dir: Path) -> float:
-    """Seconds the workers spent inside runs (task build, optimizer, objective), from every run.json."""
-    return run_span(experiment_dir)[0]
-
-
 class Tuned(list):
     """Runs to launch with some of the Ray launcher's module constants changed for the pass."""
 
@@ -258,8 +257,6 @@ def ray_session(
                 out.update(runs())
                 continue
             options.keep_workers = True
-            import carps.launch.ray_launcher as launcher
-
             saved = {key: getattr(launcher, key) for key in getattr(runs, "constants", {})}
             for key, value in getattr(runs, "constants", {}).items():
                 setattr(launcher, key, value)
@@ -359,7 +356,7 @@ def main() -> None:
     big = bbob_runs(args.big, args.trials) if args.big else []
     tiny = make_plan(["random"], ["blackbox/bbob/*_d2_i*"], range(1, args.tiny // 240 + 2), n_trials=1).runs[: args.tiny] if args.tiny else []
     base = one_process(runs, root / "base")
-    base["busy_s"] = busy_seconds(root / "base" / "memory0")
+    base["busy_s"] = run_span(root / "base" / "memory0")[0]  # seconds inside runs
     show("one_process", base)
     show("one_process_runs_per_s", args.runs / base["baseline_s"])
     # every n-th run: the same mix of functions as the whole experiment
