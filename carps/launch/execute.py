@@ -39,6 +39,10 @@ class RunOutcome:
     n_failed_trials: int = 0
     wall_time: float = 0.0
     error: str | None = None
+    # seconds the whole run took where it ran (building task and optimizer, the loop, the trial log),
+    # from its record's timings; None when unknown (never ran here, skipped) or when it continued
+    # from logged trials, so that progress estimates use whole runs only
+    run_time: float | None = None
 
 
 @lru_cache(maxsize=1)
@@ -129,13 +133,17 @@ def _execute(spec: RunSpec, sink: TrialSink, replay: list[dict[str, Any]], on_mi
 
 def _outcome(spec: RunSpec, record: dict[str, Any]) -> RunOutcome:
     summary = record.get("summary", {})
+    timings = record.get("timings", {})
+    started, finished = timings.get("started_at"), timings.get("finished_at")
+    whole = started is not None and finished is not None and not summary.get("replayed")
     return RunOutcome(
         spec=spec,
         status=record["status"],
         n_trials=summary.get("n_trials", 0),
         n_failed_trials=summary.get("n_failed", 0),
-        wall_time=record.get("timings", {}).get("wall_time", 0.0),
+        wall_time=timings.get("wall_time", 0.0),
         error=record.get("error"),
+        run_time=max(0.0, finished - started) if whole else None,
     )
 
 

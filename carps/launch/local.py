@@ -38,6 +38,7 @@ def launch_local(
     that survives worker deaths (see the module docstring).
     """
     progress = progress or RunProgress(len(runs), enabled=False)
+    progress.expect(runs, workers=max(1, min(n_jobs, len(runs))))
     outcomes: list[RunOutcome] = []
     if n_jobs <= 1 or len(runs) <= 1:
         for spec in runs:

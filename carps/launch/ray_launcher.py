@@ -145,7 +145,7 @@ def run_resources(spec: RunSpec, options: RayOptions) -> Resources:
 
 
 # a run's outcome without its spec (the driver has the spec already, so it does not travel back)
-Fields = tuple[str, int, int, float, "str | None"]
+Fields = tuple[str, int, int, float, "str | None", "float | None"]
 # what a runner sends back per run: the outcome's fields, the two files' bytes, the run's seconds
 Packed = tuple[Fields, bytes, bytes, float]
 # what a runner that wrote the run itself sends back: the outcome's fields and the run's seconds
@@ -153,7 +153,7 @@ Outcome = tuple[Fields, float]
 
 
 def _fields(o: RunOutcome) -> Fields:
-    return (o.status, o.n_trials, o.n_failed_trials, o.wall_time, o.error)
+    return (o.status, o.n_trials, o.n_failed_trials, o.wall_time, o.error, o.run_time)
 
 
 def run_batch(specs: Sequence[RunSpec]) -> list[Packed]:
@@ -273,6 +273,7 @@ def launch_ray(
         options = RayOptions.from_overrides(overrides) if overrides is not None else RayOptions()
     experiment_dir = Path(experiment_dir)
     progress = progress or RunProgress(len(runs), enabled=False)
+    progress.expect(runs)  # which optimizer each run belongs to: the ETA weighs runs by their optimizer's speed
     outcomes: list[RunOutcome] = []
     todo: list[RunSpec] = []
     fresh = not experiment_dir.exists()  # a new experiment: nothing to look up run by run
@@ -392,6 +393,7 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
     written: set[tuple[str, str, int]] = set()  # every run was checked not done before it was queued
     outcomes: list[RunOutcome] = []
     slots = [_Slot(c, actor, ready=kept, proven=not kept) for c in classes for actor, kept in _runners(ray, c)]
+    progress.expect(workers=len(slots))
     pings = {slot.actor.ready.remote(): slot for slot in slots if not slot.ready}
     in_flight: dict[Any, tuple[_Slot, Any, list[RunSpec]]] = {}  # call -> (slot, its runner then, runs)
     order: dict[Any, int] = {}  # submission order: a runner runs its calls first come, first served

@@ -51,6 +51,8 @@ def test_ray_results_equal_local_results_run_for_run(ray_cluster, tmp_path, writ
     progress = RunProgress(len(plan.runs), enabled=False)
     outcomes = launch_ray(plan.runs, tmp_path / "ray", progress=progress, options=RayOptions(batch_size=5, writer=writer))
     assert progress.counts[DONE] == 24 and len(outcomes) == 24
+    # the ETA's inputs: the runs, the runners, and each run's time (travelling back in its fields)
+    assert progress.planned == {"random": 24} and progress.workers == 2 and progress.timed_of["random"] == 24
     for spec in plan.runs:
         local, remote = spec.folder(tmp_path / "local"), spec.folder(tmp_path / "ray")
         assert comparable(trials_of(remote)) == comparable(trials_of(local)), spec
