@@ -1,15 +1,82 @@
-"""Shared fixtures: small hand-made tasks with known behaviour."""
+"""Shared fixtures: small hand-made tasks with known behaviour, and where tests find benchmark data.
+
+Data is found only through settings: at import time this file points ``CARPS_YAHPO_DATA`` at
+``../shared/data/yahpo`` next to the checkout when that exists (or at a copy that ``carps data fetch
+yahpo`` installed in the user's cache) unless it is already set, and points ``CARPS_CACHE_DIR`` at a
+fresh temporary folder, so no test writes to the user's real cache. Tests that need the YAHPO data
+carry ``@pytest.mark.needs_yahpo`` (or use the ``yahpo_data`` fixture) and skip, naming
+``carps data fetch yahpo``, when it is not there.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+SHARED_YAHPO = SHARED / "data" / "yahpo"
+
+
+def _configure_data_settings() -> None:
+    if not os.environ.get("CARPS_YAHPO_DATA"):
+        if SHARED_YAHPO.is_dir():
+            os.environ["CARPS_YAHPO_DATA"] = str(SHARED_YAHPO)
+        else:  # a copy the user fetched is read, never written
+            from carps.benchmarks.data_store import DATASETS, installed_copy
+
+            fetched = installed_copy(DATASETS["yahpo"])
+            if fetched is not None:
+                os.environ["CARPS_YAHPO_DATA"] = str(fetched)
+    if os.environ.get("CARPS_CACHE_DIR") and os.environ.get("CARPS_CACHE_DIR") == os.environ.get("_CARPS_TESTS_CACHE_DIR"):
+        return  # this file imported a second time (as tests.conftest): keep the folder already made
+    cache = tempfile.mkdtemp(prefix="carps-test-cache-")
+    os.environ["CARPS_CACHE_DIR"] = os.environ["_CARPS_TESTS_CACHE_DIR"] = cache
+    atexit.register(shutil.rmtree, cache, True)
+
+
+_configure_data_settings()
+
+
+def yahpo_missing() -> str | None:
+    """Why the YAHPO data cannot be used (a skip reason naming the fix), or None when it can."""
+    from carps.benchmarks.data_store import MissingDataError
+    from carps.benchmarks.yahpo import yahpo_data_dir
+
+    try:
+        yahpo_data_dir()
+    except MissingDataError as exc:
+        return f"needs the YAHPO data: {exc}"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_yahpo: needs the YAHPO surrogate data (skips without it; carps data fetch yahpo or CARPS_YAHPO_DATA)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("needs_yahpo") is not None:
+        reason = yahpo_missing()
+        if reason:
+            pytest.skip(reason)
+
+
+@pytest.fixture
+def yahpo_data() -> Path:
+    """The YAHPO data folder; the test skips with the fix named when there is none."""
+    reason = yahpo_missing()
+    if reason:
+        pytest.skip(reason)
+    from carps.benchmarks.yahpo import yahpo_data_dir
+
+    return yahpo_data_dir()
 
 
 def carps_cmd() -> list[str]:

@@ -1,4 +1,5 @@
-"""Where benchmark families that need their own data find it: a catalog parameter or an environment variable.
+"""Where benchmark families that need their own data find it: a catalog parameter, an environment
+variable, or (for data sets that ``carps data fetch`` installs) the user's cache folder.
 
 >>> import os
 >>> configured_data_dir(None, "CARPS_NO_SUCH_VARIABLE") is None
@@ -8,9 +9,31 @@ True
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from carps.core.errors import CarpsError
+
+
+CACHE_ENV = "CARPS_CACHE_DIR"
+
+
+def user_cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """carps' cache folder: ``override``, else ``$CARPS_CACHE_DIR``, else the platform's convention.
+
+    Linux and other Unixes: ``$XDG_CACHE_HOME/carps`` or ``~/.cache/carps``; macOS:
+    ``~/Library/Caches/carps``; Windows: ``%LOCALAPPDATA%\\carps\\Cache``.
+    """
+    chosen = override or os.environ.get(CACHE_ENV)
+    if chosen:
+        return Path(chosen).expanduser()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "carps" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "carps"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "carps"
 
 
 def configured_data_dir(data_dir: str | os.PathLike[str] | None, env_var: str) -> Path | None:

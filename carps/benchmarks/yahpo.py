@@ -3,9 +3,13 @@
 The data folder (yahpo_data 1.0.x, Apache-2.0) holds per scenario ``model.onnx``,
 ``config_space.json`` and ``encoding.json``. This module rebuilds what ``yahpo_gym`` adds on top:
 the input order of the surrogate (continuous and categorical columns), the output names and their
-directions, and which hyperparameters are the instance and the fidelity. The folder is found through
-the ``data_dir`` catalog parameter, the ``CARPS_YAHPO_DATA`` environment variable, or
-``<repo root>/../shared/data/yahpo`` in a source checkout.
+directions, and which hyperparameters are the instance and the fidelity.
+
+The data folder is, in this order: the ``data_dir`` catalog parameter, the ``CARPS_YAHPO_DATA``
+environment variable, or the copy that ``carps data fetch yahpo`` downloaded, verified and unpacked
+into the user's cache folder (``~/.cache/carps/yahpo/1.0.2`` on Linux; ``CARPS_CACHE_DIR`` moves it).
+Without any of them, building a task fails with one line naming ``carps data fetch yahpo``, and
+``carps run`` refuses yahpo tasks before running anything (:meth:`YAHPO.missing_data`).
 
 Task ids: ``blackbox/yahpo/<scenario>_<instance>``, ``multifidelity/yahpo/<scenario>_<instance>``,
 ``multiobjective/yahpo/<scenario>_<instance>_<pair>`` and ``momf/yahpo/<scenario>_<instance>_<pair>``.
@@ -29,13 +33,16 @@ from typing import Any, Sequence
 
 from carps.benchmarks.budget import default_budget
 from carps.benchmarks.config_check import ConfigCheck
+from carps.benchmarks.data_store import DATASETS, MissingDataError, installed_copy
 from carps.core.benchmark import BenchmarkFamily
 from carps.core.errors import CarpsError, UnknownNameError, require
 from carps.core.task import Task
 from carps.core.types import Fidelity, Objective, Result, TaskType
 
-ENV_VAR = "CARPS_YAHPO_DATA"
+DATASET = DATASETS["yahpo"]
+ENV_VAR = DATASET.env_var  # CARPS_YAHPO_DATA
 DATA_URL = "https://github.com/slds-lmu/yahpo_data (release v1.0.2)"
+FETCH = "carps data fetch yahpo"
 
 
 @dataclass(frozen=True)
@@ -105,17 +112,18 @@ _ID = re.compile(r"^(blackbox|multifidelity|multiobjective|momf)/yahpo/(.+)$")
 
 
 def yahpo_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The YAHPO data folder: ``data_dir``, else ``$CARPS_YAHPO_DATA``, else ``<repo>/../shared/data/yahpo``."""
+    """The YAHPO data folder: ``data_dir``, else ``$CARPS_YAHPO_DATA``, else the fetched copy in the cache."""
     chosen = data_dir or os.environ.get(ENV_VAR)
     if chosen:
         path = Path(chosen).expanduser()
         if not (path / "lcbench").is_dir() and not any(path.glob("*/model.onnx")):
-            raise CarpsError(f"YAHPO data folder {path} (from {'data_dir' if data_dir else ENV_VAR}) has no scenario folders; download the data from {DATA_URL}")
+            origin = "the catalog's data_dir" if data_dir else ENV_VAR
+            raise MissingDataError(f"YAHPO data folder {path} (from {origin}) has no scenario folders; point {origin} at a yahpo_data {DATASET.version} folder, or unset it and run `{FETCH}`")
         return path
-    fallback = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "yahpo"
-    if fallback.is_dir():
-        return fallback
-    raise CarpsError(f"the YAHPO surrogate data is not configured: set {ENV_VAR}=/path/to/yahpo_data (download it from {DATA_URL})")
+    fetched = installed_copy(DATASET)
+    if fetched is not None:
+        return fetched
+    raise MissingDataError(f"the YAHPO surrogate data is not installed: run `{FETCH}` (or set {ENV_VAR}=/path/to/yahpo_data)")
 
 
 class Scenario:
@@ -133,7 +141,7 @@ class Scenario:
         self.spec = SCENARIOS[name]
         self.folder = folder / name
         if not (self.folder / "model.onnx").is_file():
-            raise CarpsError(f"{self.folder} has no model.onnx: the YAHPO data folder is incomplete; download it from {DATA_URL}")
+            raise CarpsError(f"{self.folder} has no model.onnx: the YAHPO data folder is incomplete; run `{FETCH}` (or point {ENV_VAR} at a complete copy from {DATA_URL})")
         self.space_json = json.loads((self.folder / "config_space.json").read_text())
         self.encoding: dict[str, dict[str, int]] = json.loads((self.folder / "encoding.json").read_text())
         self._session: Any = None
@@ -210,6 +218,14 @@ class YAHPO(BenchmarkFamily):
                     else:
                         ids.append(f"{task_type.value}/yahpo/{scenario}_{instance}")
         return ids
+
+    def missing_data(self) -> str | None:
+        """None when the data folder is found, else the one-line reason and fix (no model is loaded)."""
+        try:
+            yahpo_data_dir(self.data_dir)
+        except CarpsError as exc:
+            return str(exc)
+        return None
 
     def get_task(self, task_id: str) -> Task:
         match = _ID.match(task_id)

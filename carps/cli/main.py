@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("carps.cli.report", "rankings and plots of an experiment: carps report experiment=NAME"),
     "subsets": ("carps.cli.subsets", "representative task subsets: carps subsets recompute experiment=NAME task_type=blackbox"),
     "calibrate": ("carps.cli.calibrate", "cross-workload default for the lrfree/calibrated baseline: carps calibrate experiment=NAME"),
+    "data": ("carps.cli.data", "download and check benchmark data: carps data fetch yahpo | carps data status"),
 }
 
 USAGE = """usage: carps <command> [key=value ...]

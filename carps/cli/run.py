@@ -59,7 +59,7 @@ def main(args: list[str]) -> int:
     if launcher not in ("local", "ray"):
         raise OverrideError(f"launcher must be 'local' or 'ray', got '{launcher}'")
 
-    from carps.launch.plan import make_plan
+    from carps.launch.plan import make_plan, missing_data
     from carps.launch.progress import RunProgress
 
     plan = make_plan(
@@ -72,6 +72,9 @@ def main(args: list[str]) -> int:
         optimizer_params=o.prefixed("optimizer"),
         task_params=o.prefixed("task"),
     )
+    missing = missing_data([spec.task for spec in plan.runs])
+    if missing:  # refused before any folder is written: one line, not one failed run per task
+        raise CarpsError(f"{missing}; nothing was run")
     experiment = str(o.get("experiment", "default"))
     exp_dir = results_dir(o) / experiment
     exp_dir.mkdir(parents=True, exist_ok=True)

@@ -25,3 +25,12 @@ class BenchmarkFamily(ABC):
 
     @abstractmethod
     def get_task(self, task_id: str) -> Task: ...
+
+    def missing_data(self) -> str | None:
+        """None if the family's tasks can be built, else a one-line reason that names the fix.
+
+        Families that read their own data files override this with a cheap check (files exist, no
+        model loading): ``carps run`` refuses a plan with such tasks before running anything, and
+        ``carps list tasks`` marks them.
+        """
+        return None

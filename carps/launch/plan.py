@@ -127,3 +127,23 @@ def make_plan(
     if not plan.runs:
         raise CarpsError("nothing to run: " + (plan.skipped_summary().replace("\n", "; ") or "no optimizer or task given"))
     return plan
+
+
+def missing_data(task_ids: Iterable[str], registry: Registry | None = None) -> str | None:
+    """One line naming the tasks whose family's data is not installed (with the fix), or None.
+
+    Each family is asked once (:meth:`BenchmarkFamily.missing_data`); ``carps run`` calls this before
+    it starts anything, so a missing data set is one error, not a failed run per task.
+    """
+    registry = registry or get_registry()
+    by_family: dict[str, int] = {}
+    for task in dict.fromkeys(task_ids):
+        family = task.split("/")[1]
+        by_family[family] = by_family.get(family, 0) + 1
+    problems = []
+    for family, n in by_family.items():
+        check = getattr(registry.benchmarks[family].benchmark, "missing_data", None) if family in registry.benchmarks else None
+        reason = check() if callable(check) else None
+        if reason:
+            problems.append(f"{n} {family} task{'s' if n != 1 else ''} cannot run: {reason}")
+    return "; ".join(problems) or None

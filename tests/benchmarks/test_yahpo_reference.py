@@ -13,6 +13,7 @@ from carps.benchmarks.yahpo import ENV_VAR, SCENARIOS, load_scenario, make_yahpo
 from carps.core.errors import CarpsError  # noqa: E402
 from carps.core.types import TaskType  # noqa: E402
 
+# test data (evaluations made with the original yahpo_gym), read from next to the checkout
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "yahpo_reference" / "yahpo_reference_shared.json"
 RTOL = 1e-5
 
@@ -20,7 +21,7 @@ RTOL = 1e-5
 @pytest.fixture(scope="module")
 def reference() -> list[dict]:
     if not REFERENCE.is_file():
-        pytest.skip(f"reference file {REFERENCE} not present")
+        pytest.skip(f"the yahpo_gym reference evaluations {REFERENCE} are not present (test data next to the checkout)")
     return json.loads(REFERENCE.read_text())
 
 
@@ -33,6 +34,7 @@ def test_reference_covers_all_scenarios(reference: list[dict]) -> None:
     assert {r["scenario"] for r in reference} == set(SCENARIOS)
 
 
+@pytest.mark.needs_yahpo
 def test_every_reference_evaluation_is_reproduced(reference: list[dict]) -> None:
     folder = str(yahpo_data_dir())
     worst = 0.0
@@ -46,6 +48,7 @@ def test_every_reference_evaluation_is_reproduced(reference: list[dict]) -> None
     assert worst <= RTOL
 
 
+@pytest.mark.needs_yahpo
 def test_tasks_reproduce_reference_through_the_task_api(reference: list[dict]) -> None:
     """lcbench and iaml_glmnet have a single fidelity, so a multifidelity task can replay their rows."""
     checked = 0
@@ -61,6 +64,7 @@ def test_tasks_reproduce_reference_through_the_task_api(reference: list[dict]) -
     assert checked == 150
 
 
+@pytest.mark.needs_yahpo
 def test_batched_evaluation_matches_within_float32_rounding(reference: list[dict]) -> None:
     folder = str(yahpo_data_dir())
     for name in SCENARIOS:
@@ -78,6 +82,15 @@ def test_missing_data_folder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, t
         yahpo_data_dir()
 
 
+def test_no_setting_and_no_fetched_copy_names_the_data_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No silent fallback to a folder next to the checkout: a setting, or the fetched copy, or this error."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv("CARPS_CACHE_DIR", str(tmp_path / "empty-cache"))
+    with pytest.raises(CarpsError, match=r"not installed: run `carps data fetch yahpo` \(or set CARPS_YAHPO_DATA="):
+        yahpo_data_dir()
+
+
+@pytest.mark.needs_yahpo
 def test_catalog_offers_every_instance_in_all_four_types() -> None:
     from carps.benchmarks import list_tasks
 
@@ -89,6 +102,7 @@ def test_catalog_offers_every_instance_in_all_four_types() -> None:
     assert len(ids) == 2 * 274 + 2 * n_pairs
 
 
+@pytest.mark.needs_yahpo
 def test_task_shapes() -> None:
     lc = make_yahpo_task("lcbench", "3945", TaskType.MOMF, "acc-time")
     assert lc.fidelity.name == "epoch" and lc.fidelity.integer and (lc.fidelity.low, lc.fidelity.high) == (1, 52)
@@ -101,6 +115,7 @@ def test_task_shapes() -> None:
     assert make_yahpo_task("iaml_glmnet", "40981", TaskType.BLACKBOX).metadata["objective_range"]["mmce"][0] >= 0
 
 
+@pytest.mark.needs_yahpo
 def test_unknown_instance_and_pair_are_clear_errors() -> None:
     from carps.core.errors import UnknownNameError
 
