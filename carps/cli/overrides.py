@@ -7,7 +7,6 @@ apart. Malformed input raises :class:`OverrideError` with a one-line message.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -126,5 +125,7 @@ def _split_commas(raw: str) -> list[str]:
 
 
 def _hint(name: str, choices: Iterable[str], prefix: str) -> str:
+    import difflib  # only for error messages
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {prefix}{close[0]}?)" if close else ""

@@ -8,7 +8,6 @@ Path, or a callable returning one).
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import importlib
 from dataclasses import dataclass, field
@@ -221,15 +220,19 @@ class Registry:
 
 
 def _hint(name: str, choices: Iterable[str]) -> str:
+    import difflib  # only for error messages
+
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
     return f" (did you mean: {', '.join(close)}?)" if close else ""
 
 
-def _plugin_dirs(group: str) -> list[Path]:
+def _plugin_dirs(group: str, found: Any = None) -> list[Path]:
+    """The catalog folders that installed plugins add to ``group``; ``found``: the entry points of
+    every installed package, when the caller has read them already (one scan for both groups)."""
     from importlib.metadata import entry_points
 
     dirs = []
-    for ep in entry_points(group=group):
+    for ep in found.select(group=group) if found is not None else entry_points(group=group):
         try:
             obj = ep.load()
         except Exception as exc:  # a broken plugin must not break carps itself
@@ -244,8 +247,11 @@ def _plugin_dirs(group: str) -> list[Path]:
 @lru_cache(maxsize=1)
 def get_registry() -> Registry:
     """The registry of built-in and installed-plugin catalogs (built once per process)."""
+    from importlib.metadata import entry_points
+
+    found = entry_points()  # every installed package's metadata is read once, not once per group
     return Registry(
-        optimizer_dirs=[builtin_catalog_dir("optimizers"), *_plugin_dirs("carps.optimizers")],
-        benchmark_dirs=[builtin_catalog_dir("benchmarks"), *_plugin_dirs("carps.benchmarks")],
+        optimizer_dirs=[builtin_catalog_dir("optimizers"), *_plugin_dirs("carps.optimizers", found)],
+        benchmark_dirs=[builtin_catalog_dir("benchmarks"), *_plugin_dirs("carps.benchmarks", found)],
         subset_dirs=[builtin_catalog_dir("subsets")],
     )

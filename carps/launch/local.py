@@ -10,18 +10,24 @@ recorded as failed; a retried run continues from the trials it had logged.
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from carps.launch.execute import RUNNING, RunOutcome, run_status, run_to_folder, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+# multiprocessing and concurrent.futures are imported by the pool's functions only: a one-job
+# ``carps run`` does not start a pool and need not pay for them (tests/launch/test_lazy_imports.py)
+
 
 def _pool(n_jobs: int) -> ProcessPoolExecutor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # forkserver: workers start clean (no inherited threads or locks) yet cheaply
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["carps.launch.execute"])
@@ -57,6 +63,9 @@ def launch_local(
 
 def _run_pool(queue: list[RunSpec], experiment_dir: Path, n_jobs: int, progress: RunProgress, suspects: list[RunSpec]) -> list[RunOutcome]:
     """Run from ``queue`` (popped from the end) until it is empty or a worker dies."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     outcomes = []
     pending: dict[Future[RunOutcome], RunSpec] = {}
     with _pool(n_jobs) as pool:
@@ -97,6 +106,8 @@ def _run_pool(queue: list[RunSpec], experiment_dir: Path, n_jobs: int, progress:
 
 def _run_alone(spec: RunSpec, experiment_dir: Path, progress: RunProgress, max_retries: int) -> RunOutcome:
     """Retry one run in its own one-worker pool, so that a worker death is attributed to it."""
+    from concurrent.futures.process import BrokenProcessPool
+
     tries = 1  # the try on which its pool broke
     while True:
         if tries > max_retries and tries > 1:

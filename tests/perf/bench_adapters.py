@@ -2,6 +2,7 @@
 
     python tests/perf/bench_adapters.py                   # 200 trials, blackbox/bbob/f15_d5_i1
     python tests/perf/bench_adapters.py --trials 50 --reps 1 --only tpe
+    python tests/perf/bench_adapters.py --only process --process-reps 7   # whole processes only
 
 "direct" is the loop a user would write with the library's own ask/tell API and the same settings
 (seed, seeded private copy of the space, in-memory run history); "carps" is ``run_trials`` with the
@@ -11,13 +12,21 @@ difference is carps' own cost: config conversion, the run loop, budget accountin
 The target: carps within 5% of direct, or within 2 ms per trial, whichever is larger. Direct and carps
 alternate ``--reps`` times (which goes first alternates too); the medians and the minima (the least
 noisy estimate on a shared machine) are compared.
+
+"process" times whole processes: ``carps run optimizer=optuna/tpe task=blackbox/bbob/f01_d2_i1
+n_trials=200`` into a fresh results folder, against a plain script running an Optuna TPE loop over
+the same BBOB function through ``ioh`` (as carps does), each a fresh Python; the ratio of the medians
+includes every import and file carps writes (target: at most 1.3).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -116,14 +125,61 @@ def _time_library_calls(optimizer) -> list[float]:
     return spent
 
 
+PROCESS_TASK = "blackbox/bbob/f01_d2_i1"
+# the loop a user would write without carps: same function (ioh's BBOB f1, d2, i1), same space, same sampler seed
+PLAIN_TPE = """
+import ioh, optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+problem = ioh.get_problem(1, instance=1, dimension=2, problem_class=ioh.ProblemClass.BBOB)
+names = ["x0", "x1"]
+dists = {{n: optuna.distributions.FloatDistribution(-5.0, 5.0) for n in names}}
+study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed={seed}), directions=["minimize"])
+for _ in range({n_trials}):
+    trial = study.ask(dists)
+    study.tell(trial, [float(problem([trial.params[n] for n in names]))])
+"""
+
+
+def _timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def whole_process(n_trials: int, seed: int, reps: int) -> None:
+    """``carps run`` as a subprocess against a plain Optuna script as a subprocess, alternating."""
+    carps_bin = str(Path(sys.executable).with_name("carps"))
+    plain = PLAIN_TPE.format(seed=seed, n_trials=n_trials)
+    plain_times, carps_times = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(reps + 1):  # the first round warms the file-system caches and is dropped
+            out = Path(tmp) / f"r{rep}"  # a fresh results folder: every run executes
+            cmd = [carps_bin, "run", "optimizer=optuna/tpe", f"task={PROCESS_TASK}", f"n_trials={n_trials}", f"seed={seed}", f"results_dir={out}", "quiet=true"]
+            sides = [("plain", [sys.executable, "-c", plain]), ("carps", cmd)]
+            for side, command in sides if rep % 2 == 0 else reversed(sides):
+                t = _timed(command)
+                if rep:
+                    (plain_times if side == "plain" else carps_times).append(t)
+    p, c = statistics.median(plain_times), statistics.median(carps_times)
+    verdict = "OK" if c / p <= 1.3 else "TOO SLOW"
+    print(f"process (optuna/tpe, {PROCESS_TASK}, {n_trials} trials, {reps} repetitions): plain Optuna {p:.2f} s   "
+          f"carps run {c:.2f} s   ratio {c / p:.2f} (target <= 1.3)  {verdict}")
+    print(f"      all: plain {[round(x, 2) for x in plain_times]}  carps {[round(x, 2) for x in carps_times]}  (min ratio {min(carps_times) / min(plain_times):.2f})", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--task", default=TASK)
-    parser.add_argument("--only", choices=["smac", "tpe"], default=None)
+    parser.add_argument("--only", choices=["smac", "tpe", "process"], default=None)
+    parser.add_argument("--process-reps", type=int, default=5, help="repetitions of the whole-process comparison")
     args = parser.parse_args()
+    if args.only in (None, "process"):
+        whole_process(args.trials, args.seed, args.process_reps)
+        if args.only == "process":
+            return
 
     from carps.benchmarks import get_task
 
