@@ -115,6 +115,7 @@ class SMACOptimizer(Optimizer):
             elif multi_objective != "mean":
                 raise CarpsError(f"unknown SMAC multi-objective algorithm '{multi_objective}'; choose parego or mean")
         self._smac = facade_cls(scenario, target_function=None, logging_level=False, overwrite=True, **kwargs)
+        _order_local_search_start_points(self._smac)
         from smac.runhistory.dataclasses import TrialValue as SmacValue
         from smac.runhistory.enumerations import StatusType
 
@@ -158,6 +159,28 @@ class SMACOptimizer(Optimizer):
     @staticmethod
     def _cost(costs: list[float]) -> float | list[float]:
         return costs[0] if len(costs) == 1 else list(costs)
+
+
+def _order_local_search_start_points(facade: Any) -> None:
+    """Make SMAC's local search start from its points in an order that is the same in every process.
+
+    SMAC 2.4's ``LocalSearch._get_initial_points`` deduplicates its start points through a ``set`` of
+    ``Configuration`` objects, whose hash is the hash of their ``repr`` string. String hashes are
+    randomized per process (``PYTHONHASHSEED``), so the start points, and with them the draws of the
+    seeded RNG that every local search step shares, came in another order in every process: the same
+    seed gave other trials from the first model-based proposal on. Sorting them by that same ``repr``
+    gives one order everywhere and keeps every point.
+    """
+    maximizer = getattr(facade, "_acquisition_maximizer", None)
+    local_search = getattr(maximizer, "_local_search", maximizer)
+    original = getattr(local_search, "_get_initial_points", None)
+    if original is None:  # a maximizer without local search (random facades) has nothing to order
+        return
+
+    def ordered(*args: Any, **kwargs: Any) -> list[Any]:
+        return sorted(original(*args, **kwargs), key=repr)
+
+    local_search._get_initial_points = ordered
 
 
 class SMACBlackbox(SMACOptimizer):
