@@ -10,7 +10,10 @@ multi-fidelity one), runs the adapter on those its capabilities claim, and check
 ``in_space``        every asked config is a valid configuration of the space (conditions, forbiddens,
                     integer values, bounds)
 ``fidelity_bounds`` on multi-fidelity tasks every asked fidelity lies in [low, high] (integers when integer)
-``same_seed``       the same seed gives the same trials, bit for bit
+``same_seed``       the same seed gives the same trials, bit for bit, over ``same_seed_trials`` (40 by
+                    default: past the initial design of model-based methods), once in this process and
+                    once in a fresh interpreter with another ``PYTHONHASHSEED`` (so that an order taken
+                    from a set or dict of strings, which differs per process, is caught too)
 ``different_seeds`` another seed gives other trials
 ``no_state_leak``   two runs interleaved step by step give the trials each gives alone, and the task's
                     space (including its random state) is left untouched
@@ -30,6 +33,12 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
@@ -46,6 +55,9 @@ from carps.core.types import Budget, Fidelity, Objective, TaskType, TrialStatus,
 #: the evaluations (counted per task object, from 0) at which a probe task crashes or returns NaN
 CRASH_AT = (2,)
 NAN_AT = (4,)
+#: the budget of the same-seed runs: past the initial design of every model-based built-in (SMAC's is
+#: 25% of the budget, Optuna's TPE and GP start after 10 trials), so that the model's proposals are compared
+SAME_SEED_TRIALS = 40
 
 
 @dataclass
@@ -209,14 +221,116 @@ def _interleaved(make: Callable[[int], tuple[Task, Optimizer]], seeds: Sequence[
     return [s.run for s in steppers]
 
 
+# the same run in a fresh interpreter ---------------------------------------------------------------------
+@dataclass
+class _RunSpec:
+    """One probe run, picklable by reference so that a fresh interpreter can repeat it."""
+
+    cls: type[Optimizer]
+    params: dict[str, Any]
+    task_type: TaskType
+    categorical: bool
+    conditional: bool
+    n_trials: int
+    seed: int
+
+    def run(self) -> _Run:
+        task = probe_task(self.task_type, self.categorical, self.conditional, self.n_trials)
+        return _solo_run(task, self.cls.for_task(task, seed=self.seed, **self.params))
+
+
+class _NotImportable(Exception):
+    """The adapter class cannot be loaded by a fresh interpreter (defined in a function or in ``__main__``)."""
+
+
+class _FreshInterpreter:
+    """The same-seed runs of every task type, repeated in one new Python process with another string-hash seed.
+
+    It starts at the first same-seed check and runs while this process runs its own copies.
+    """
+
+    def __init__(self, specs: list[_RunSpec]) -> None:
+        cls = specs[0].cls
+        if cls.__module__ == "__main__" or "<locals>" in cls.__qualname__:
+            raise _NotImportable(f"{cls.__qualname__} is defined in {'__main__' if cls.__module__ == '__main__' else 'a function'}")
+        try:
+            payload = pickle.dumps(specs)
+        except Exception as exc:
+            raise _NotImportable(f"its parameters cannot be pickled: {exc}") from exc
+        env = dict(os.environ)
+        # the child must import what this process imported (a test module, a plugin on sys.path)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env["PYTHONHASHSEED"] = "1" if os.environ.get("PYTHONHASHSEED") == "0" else "0"
+        # the specs go through a file, so that the child's output can be collected with communicate() at the end
+        self._specs = tempfile.NamedTemporaryFile(prefix="carps-check-", suffix=".pickle", delete=False)
+        self._specs.write(payload)
+        self._specs.close()
+        code = "import sys; from carps.testing.optimizer_checks import _run_from_file; _run_from_file(sys.argv[1])"
+        self._child = subprocess.Popen(
+            [sys.executable, "-c", code, self._specs.name], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        weakref.finalize(self, _stop, self._child, self._specs.name)
+        self._results: dict[str, Any] | None = None
+
+    def keys(self, task_type: TaskType) -> list[str]:
+        """The trials of ``task_type``'s run; raises RuntimeError with the child's reason if it failed."""
+        if self._results is None:
+            out, err = self._child.communicate()
+            if self._child.returncode != 0:
+                last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+                raise RuntimeError(f"the fresh interpreter failed: {last[0]}")
+            self._results = json.loads(out)
+        result = self._results[task_type.value]
+        if isinstance(result, str):
+            raise RuntimeError(f"in a fresh interpreter: {result}")
+        return result
+
+
+def _stop(child: subprocess.Popen, path: str) -> None:
+    """Clean up after a checker whose fresh interpreter was not (or not fully) waited for."""
+    if child.poll() is None:
+        child.kill()
+        child.communicate()
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def _run_from_file(path: str) -> None:
+    results: dict[str, Any] = {}
+    with open(path, "rb") as f:
+        specs = pickle.load(f)
+    for spec in specs:
+        try:
+            results[spec.task_type.value] = spec.run().key()
+        except Exception as exc:
+            results[spec.task_type.value] = f"{type(exc).__name__}: {exc}"
+    sys.stdout.write(json.dumps(results))
+
+
+def _first_difference(a: Sequence[str], b: Sequence[str]) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
 # the checker -------------------------------------------------------------------------------------------
 class OptimizerChecker:
     """Runs the checks for one adapter class with fixed parameters; see :func:`check_optimizer`."""
 
-    def __init__(self, cls: type[Optimizer], params: dict[str, Any] | None = None, n_trials: int = 10, seeds: tuple[int, int] = (1, 2), name: str | None = None) -> None:
+    def __init__(
+        self,
+        cls: type[Optimizer],
+        params: dict[str, Any] | None = None,
+        n_trials: int = 10,
+        seeds: tuple[int, int] = (1, 2),
+        name: str | None = None,
+        same_seed_trials: int = SAME_SEED_TRIALS,
+    ) -> None:
         if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
             raise TypeError(f"check_optimizer needs a carps Optimizer subclass or a catalog id, got {cls!r}")
         self.cls, self.params, self.n_trials, self.seeds = cls, dict(params or {}), n_trials, seeds
+        self.same_seed_trials = same_seed_trials
+        self._fresh: _FreshInterpreter | str | None = None
         self.name = name or cls.__name__
         caps = cls.capabilities
         self.caps = caps
@@ -254,9 +368,9 @@ class OptimizerChecker:
         results.append(self._guard(f"in_space{tag}", lambda: self._in_space(task_a, runs)))
         if task_type.multi_fidelity:
             results.append(self._guard(f"fidelity_bounds{tag}", lambda: self._fidelity_bounds(task_a, runs)))
-        results.append(self._same_seed(task_type, tag, solo, together[0]))
+        results.append(self._same_seed(task_type, tag))
         results.append(self._different_seeds(tag, together))
-        results.append(self._no_state_leak(tag, task_a, space_before, random_before))
+        results.append(self._no_state_leak(tag, task_a, space_before, random_before, solo, together[0]))
         results.append(self._guard(f"failures{tag}", lambda: self._failures(solo)))
         results.append(self._guard(f"budget{tag}", lambda: self._budget(task_a, solo)))
         if task_type.multi_objective:
@@ -315,15 +429,39 @@ class OptimizerChecker:
                 if fid.integer:
                     assert float(value).is_integer(), f"fidelity {value} is not an integer"
 
-    def _same_seed(self, task_type: TaskType, tag: str, solo: _Run, again: _Run) -> CheckResult:
-        if solo.key() == again.key():
-            return CheckResult(f"same_seed{tag}", True)
-        # tell apart plain non-determinism from a leak between concurrent runs
-        rerun = _solo_run(*self.make(task_type, self.seeds[0]))
-        if rerun.key() != solo.key():
-            first = next(i for i, (a, b) in enumerate(zip(solo.key(), rerun.key())) if a != b) if len(solo.key()) == len(rerun.key()) else min(len(solo.key()), len(rerun.key()))
-            return CheckResult(f"same_seed{tag}", False, f"two runs with seed {self.seeds[0]} differ from trial {first} on")
-        return CheckResult(f"same_seed{tag}", False, "a run interleaved with another run differs from the same run alone: optimizers share state (a global RNG?)")
+    def _same_seed_spec(self, task_type: TaskType) -> _RunSpec:
+        return _RunSpec(self.cls, self.params, task_type, self.caps.categorical, self.caps.conditional, self.same_seed_trials, self.seeds[0])
+
+    def _fresh_interpreter(self) -> _FreshInterpreter | str:
+        """The fresh interpreter for every task type, started once; or why there is none."""
+        if self._fresh is None:
+            try:
+                self._fresh = _FreshInterpreter([self._same_seed_spec(t) for t in self.task_types])
+            except _NotImportable as exc:
+                self._fresh = f"checked in this process only: {exc}"
+        return self._fresh
+
+    def _same_seed(self, task_type: TaskType, tag: str) -> CheckResult:
+        name, seed, n = f"same_seed{tag}", self.seeds[0], self.same_seed_trials
+        spec = self._same_seed_spec(task_type)
+        fresh = self._fresh_interpreter()
+        try:
+            here = spec.run().key()
+            there = fresh.keys(task_type) if isinstance(fresh, _FreshInterpreter) else spec.run().key()
+            if here == there:
+                return CheckResult(name, True, fresh if isinstance(fresh, str) else "")
+            again = spec.run().key() if isinstance(fresh, _FreshInterpreter) else there
+        except Exception as exc:
+            return CheckResult(name, False, f"the {n}-trial runs crashed: {type(exc).__name__}: {exc}")
+        if again != here:
+            return CheckResult(name, False, f"two {n}-trial runs with seed {seed} in one process differ from trial {_first_difference(here, again)} on")
+        return CheckResult(
+            name,
+            False,
+            f"a {n}-trial run with seed {seed} in a fresh interpreter differs from trial {_first_difference(here, there)} on, though runs in one "
+            "process agree: something depends on the process, such as the order of a set or dict of strings (PYTHONHASHSEED), "
+            "object ids, or the clock",
+        )
 
     def _different_seeds(self, tag: str, together: list[_Run]) -> CheckResult:
         a, b = together
@@ -331,7 +469,9 @@ class OptimizerChecker:
             return CheckResult(f"different_seeds{tag}", True)
         return CheckResult(f"different_seeds{tag}", False, f"seeds {self.seeds[0]} and {self.seeds[1]} gave identical trials")
 
-    def _no_state_leak(self, tag: str, task: Task, space_before: Any, random_before: Any) -> CheckResult:
+    def _no_state_leak(self, tag: str, task: Task, space_before: Any, random_before: Any, solo: _Run, interleaved: _Run) -> CheckResult:
+        if solo.key() != interleaved.key():
+            return CheckResult(f"no_state_leak{tag}", False, "a run interleaved with another run differs from the same run alone: optimizers share state (a global RNG?)")
         if task.space != space_before:
             return CheckResult(f"no_state_leak{tag}", False, "the optimizer modified the task's search space")
         after = task.space.random.get_state()
@@ -399,14 +539,20 @@ def _resolve(optimizer: str | type[Optimizer], params: dict[str, Any] | None) ->
     return optimizer, dict(params or {}), getattr(optimizer, "__name__", str(optimizer))
 
 
-def optimizer_checks(optimizer: str | type[Optimizer], params: dict[str, Any] | None = None, n_trials: int = 10, seeds: tuple[int, int] = (1, 2)) -> list[tuple[str, Callable[[], list[CheckResult]]]]:
+def optimizer_checks(
+    optimizer: str | type[Optimizer],
+    params: dict[str, Any] | None = None,
+    n_trials: int = 10,
+    seeds: tuple[int, int] = (1, 2),
+    same_seed_trials: int = SAME_SEED_TRIALS,
+) -> list[tuple[str, Callable[[], list[CheckResult]]]]:
     """The checks as ``(name, run)`` pairs, to parametrize a pytest test with (one per task type).
 
     >>> [name for name, _ in optimizer_checks("random")]
     ['blackbox', 'multifidelity', 'multiobjective', 'momf', 'unsupported']
     """
     cls, merged, name = _resolve(optimizer, params)
-    return list(OptimizerChecker(cls, merged, n_trials, seeds, name).checks())
+    return list(OptimizerChecker(cls, merged, n_trials, seeds, name, same_seed_trials).checks())
 
 
 def check_optimizer(
@@ -415,17 +561,19 @@ def check_optimizer(
     n_trials: int = 10,
     seeds: tuple[int, int] = (1, 2),
     raise_on_failure: bool = True,
+    same_seed_trials: int = SAME_SEED_TRIALS,
 ) -> list[CheckResult]:
     """Run an optimizer adapter through every conformance check on the probe tasks its capabilities claim.
 
     ``optimizer`` is an :class:`~carps.core.optimizer.Optimizer` subclass (with ``params`` for its
     ``_setup``) or a catalog id such as ``"optuna/tpe"`` (its catalog parameters, updated by ``params``).
     ``n_trials`` is the budget of each probe run (multi-fidelity probes get 0.7 of it in full
-    evaluations). Raises ``AssertionError`` listing every failed check unless ``raise_on_failure`` is
-    False; returns all results.
+    evaluations). ``same_seed_trials`` is the budget of the same-seed runs: keep it at least 3 times the
+    adapter's initial design, so that the model's proposals are compared too. Raises ``AssertionError``
+    listing every failed check unless ``raise_on_failure`` is False; returns all results.
     """
     cls, merged, name = _resolve(optimizer, params)
-    results = OptimizerChecker(cls, merged, n_trials, seeds, name).run_all()
+    results = OptimizerChecker(cls, merged, n_trials, seeds, name, same_seed_trials).run_all()
     failed = [r for r in results if not r.passed]
     if failed and raise_on_failure:
         raise AssertionError(f"{name} fails {len(failed)} conformance check(s):\n" + "\n".join(str(r) for r in failed))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import numpy as np
@@ -83,6 +85,33 @@ class AcceptsEverything(Good):
         pass
 
 
+class _AfterInitialDesign(Good):
+    """Samples like Good for an initial design of 12 trials, then picks one of 4 samples by ``_pick``."""
+
+    DESIGN = 12
+
+    def _ask(self) -> TrialInfo:
+        info = super()._ask()
+        self._asked = getattr(self, "_asked", 0) + 1
+        if self._asked > self.DESIGN:
+            info.config = self._pick([info.config, *sample_dicts(self._space, 3)])
+        return info
+
+
+class HashOrderedAfterDesign(_AfterInitialDesign):
+    """The SMAC 2.4 bug in small: after its design it takes the first of a set of strings (order per process)."""
+
+    def _pick(self, candidates: list[dict]) -> dict:
+        return json.loads(next(iter({json.dumps(c, sort_keys=True) for c in candidates})))
+
+
+class ClockAfterDesign(_AfterInitialDesign):
+    """After its design it lets the clock choose (like an acquisition optimizer with a time limit)."""
+
+    def _pick(self, candidates: list[dict]) -> dict:
+        return candidates[time.perf_counter_ns() // 1000 % len(candidates)]
+
+
 def failed(cls: type[Optimizer]) -> set[str]:
     return {r.name.split("[")[0] for r in check_optimizer(cls, n_trials=8, raise_on_failure=False) if not r.passed}
 
@@ -125,3 +154,59 @@ def test_probe_tasks_fail_on_schedule_and_fit_their_type():
         except RuntimeError:
             outcomes.append("crash")
     assert outcomes[2] == "crash" and np.isnan(outcomes[4][0]) and np.isfinite(outcomes[0][0])
+
+
+def _same_seed_messages(cls: type[Optimizer], **kwargs: Any) -> list[str]:
+    results = check_optimizer(cls, n_trials=8, raise_on_failure=False, **kwargs)
+    return [r.message for r in results if r.name.startswith("same_seed") and not r.passed]
+
+
+def test_a_ten_trial_same_seed_check_cannot_see_what_happens_after_the_initial_design():
+    # the old kit's length: both fakes pass it, which is how SMAC's non-determinism went unseen
+    assert _same_seed_messages(HashOrderedAfterDesign, same_seed_trials=10) == []
+    assert _same_seed_messages(ClockAfterDesign, same_seed_trials=10) == []
+
+
+def test_the_same_seed_check_catches_an_order_that_differs_per_process():
+    messages = _same_seed_messages(HashOrderedAfterDesign)
+    assert len(messages) == 4, messages  # one per task type
+    assert all("in a fresh interpreter differs from trial" in m and "PYTHONHASHSEED" in m for m in messages), messages
+
+
+def test_the_same_seed_check_catches_non_determinism_within_one_process():
+    messages = _same_seed_messages(ClockAfterDesign)
+    assert len(messages) == 4 and all("in one process differ from trial" in m for m in messages), messages
+
+
+def test_an_adapter_a_fresh_interpreter_cannot_import_is_checked_in_this_process_and_says_so():
+    class Local(Good):
+        pass
+
+    results = [r for r in check_optimizer(Local, n_trials=8, raise_on_failure=False) if r.name == "same_seed[blackbox]"]
+    assert results[0].passed and "checked in this process only" in results[0].message
+
+
+try:  # SMAC is an optional extra: the class exists only where it is installed
+    from carps.optimizers.smac_adapter import SMACBlackbox
+
+    class UnorderedSMAC(SMACBlackbox):
+        def _setup(self, **params: Any) -> None:
+            super()._setup(**params)
+            maximizer = self._smac._acquisition_maximizer
+            del maximizer._local_search._get_initial_points  # back to SMAC's own method
+except ImportError:  # pragma: no cover
+    UnorderedSMAC = None  # type: ignore[assignment,misc]
+
+
+@pytest.mark.slow
+def test_the_same_seed_check_fails_the_smac_adapter_without_its_start_point_order():
+    pytest.importorskip("smac")
+    from carps.core.registry import get_registry
+
+    from carps.core.types import TaskType
+    from carps.testing.optimizer_checks import OptimizerChecker
+
+    params = get_registry().optimizer("smac/hpo").params
+    old = OptimizerChecker(UnorderedSMAC, params)._same_seed(TaskType.BLACKBOX, "[blackbox]")
+    assert not old.passed and "fresh interpreter" in old.message, old
+    # the adapter as shipped passes the same check in tests/conformance/test_optimizers.py
