@@ -7,12 +7,14 @@ the run loop in :mod:`carps.core.loop` does that, once, for all of them.
 
 from __future__ import annotations
 
+import math
+import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Sequence
 
 from carps.core.errors import UnsupportedTaskError
-from carps.core.types import Budget, Fidelity, Objective, TaskType, TrialInfo, TrialValue
+from carps.core.types import Budget, Fidelity, Objective, TaskType, TrialInfo, TrialStatus, TrialValue
 
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace
@@ -121,11 +123,48 @@ class Optimizer(ABC):
         self._n_asked += 1
         return info
 
-    def tell(self, info: TrialInfo, value: TrialValue) -> None:
-        """Report the outcome of a trial that ``ask`` returned."""
+    def tell(self, info: TrialInfo, value: TrialValue | float | Sequence[float]) -> None:
+        """Report the outcome of a trial that ``ask`` returned.
+
+        ``value`` is a :class:`~carps.core.types.TrialValue` (costs in minimization form, status, time
+        and budget used), or, as in Optuna's ``study.tell``, the objective values themselves: a number,
+        or one number per objective, in the objectives' own units (maximized objectives are negated
+        here). A non-finite number records the trial as ``invalid``. On multi-fidelity tasks the trial
+        is charged for the fidelity it ran at.
+
+        >>> from ConfigSpace import ConfigurationSpace
+        >>> from carps.optimizers.random_search import RandomSearch
+        >>> opt = RandomSearch(ConfigurationSpace({"x": (0.0, 1.0)}), seed=1)
+        >>> opt.tell(opt.ask(), 0.37)
+        >>> opt.incumbent()[0][1].costs
+        (0.37,)
+        """
+        if not isinstance(value, TrialValue):
+            value = self._as_trial_value(info, value)
         self.n_told += 1
         self._track_incumbent(info, value)
         self._tell(info, value)
+
+    def _as_trial_value(self, info: TrialInfo, value: Any) -> TrialValue:
+        if _is_number(value):
+            values = [value]
+        elif hasattr(value, "__len__") and hasattr(value, "__iter__") and not isinstance(value, (str, bytes, Mapping)):
+            values = list(value)  # a sequence or a numpy array
+        else:
+            values = None
+        if values is None or not all(_is_number(v) for v in values):
+            raise TypeError(
+                f"tell() takes a TrialValue, a number or a sequence of numbers (one per objective), got {type(value).__name__}: {value!r}"
+            )
+        if len(values) != len(self.objectives):
+            names = ", ".join(o.name for o in self.objectives)
+            raise ValueError(f"tell() got {len(values)} value(s) for {len(self.objectives)} objective(s) ({names})")
+        budget_cost = 1.0
+        if self.fidelity is not None:
+            budget_cost = self.fidelity.cost(self.fidelity.high if info.fidelity is None else info.fidelity)
+        if not all(math.isfinite(float(v)) for v in values):
+            return TrialValue(None, TrialStatus.INVALID, f"objective returned a non-finite value: {tuple(values)}", budget_cost=budget_cost)
+        return TrialValue(tuple(o.to_cost(float(v)) for o, v in zip(self.objectives, values)), budget_cost=budget_cost)
 
     def incumbent(self) -> list[tuple[TrialInfo, TrialValue]]:
         """The best trial so far (single objective) or the non-dominated trials (multi-objective).
@@ -158,6 +197,11 @@ class Optimizer(ABC):
 
     @abstractmethod
     def _tell(self, info: TrialInfo, value: TrialValue) -> None: ...
+
+
+def _is_number(value: Any) -> bool:
+    # bool is an int, but True/False is never a measured objective value
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _dominates(a: Sequence[float], b: Sequence[float]) -> bool:
