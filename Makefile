@@ -18,8 +18,6 @@ $(STAMP): pyproject.toml
 	# the CPU build of torch first, so no extra pulls a multi-GB CUDA build
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[all,dev]"
-	# dehb declares numpy<2 but runs on numpy 2: its own dependencies come with the dehb extra
-	$(BIN)/python -m pip install -q --no-deps "dehb==0.1.2"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,8 +36,10 @@ test: $(STAMP) browser
 	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
 
+# like the test configuration, the benches point CARPS_YAHPO_DATA at ../shared when it is there and unset
 bench: $(STAMP)
-	@for script in tests/perf/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@if [ -z "$$CARPS_YAHPO_DATA" ] && [ -d ../shared/data/yahpo ]; then export CARPS_YAHPO_DATA="$$(cd ../shared/data/yahpo && pwd)"; fi; \
+	for script in tests/perf/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site

@@ -18,10 +18,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-# module -> how to install it, for libraries whose own metadata keeps them out of every extra
-OUTSIDE_EXTRAS = {
-    "dehb": "pip install --no-deps 'dehb==0.1.2'  (dehb declares numpy<2 but runs on numpy 2; see docs/environment.md)",
-}
+# module -> how to install it, for libraries whose own metadata keeps them out of every extra (none today)
+OUTSIDE_EXTRAS: dict[str, str] = {}
 
 
 def _pyproject() -> dict:

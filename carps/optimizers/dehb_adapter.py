@@ -1,8 +1,7 @@
 """DEHB (differential evolution + Hyperband) behind the ask/tell interface, via DEHB's own ask/tell.
 
-Installation: ``dehb`` 0.1.2 declares ``numpy<2`` although it runs on numpy 2, so the ``dehb`` extra
-cannot pull it in; install it with ``pip install --no-deps dehb==0.1.2`` (its other dependencies,
-``loguru``, ``dask``/``distributed`` and ``ConfigSpace``, are ordinary installs; ``make install`` does this).
+Installation: ``pip install "carps[dehb]"``, which pins ``dehb`` 0.1.1: 0.1.2 declares ``numpy<2``,
+0.1.1 has the same ask/tell API and no numpy bound.
 
 DEHB converts its unit-cube vectors to configurations itself (log scales, integers, categoricals,
 ordinals; inactive hyperparameters are dropped). Its conversion raises on forbidden clauses, so
@@ -26,7 +25,7 @@ import warnings
 import weakref
 from typing import Any
 
-from carps.core.errors import CarpsError, MissingDependencyError, require
+from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.space import in_space, seeded_copy
 from carps.core.types import TrialInfo, TrialValue
@@ -42,13 +41,7 @@ class DEHBOptimizer(Optimizer):
     def _setup(self, eta: int = 3, mutation_factor: float = 0.5, crossover_prob: float = 0.5, strategy: str = "rand1_bin") -> None:
         if self.fidelity is None:
             raise CarpsError("DEHB needs a task with a fidelity")
-        try:
-            dehb = require("dehb", extra="dehb")
-        except MissingDependencyError as exc:
-            raise MissingDependencyError(
-                "'dehb' is not installed; it pins numpy<2 though it runs on numpy 2, so install it with: "
-                "pip install 'carps[dehb]' && pip install --no-deps dehb==0.1.2"
-            ) from exc
+        dehb = require("dehb", extra="dehb")
         from loguru import logger
 
         fid = self.fidelity

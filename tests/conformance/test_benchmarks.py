@@ -23,7 +23,7 @@ from reader_files import write_hpob_files, write_hpobench_files  # noqa: E402
 SKLEARN_TASKS = ["blackbox/sklearn/dt_iris", "momf/sklearn/knn_iris_trainsize_time", "multifidelity/sklearn/adaboost_wine_iterations"]
 
 
-@pytest.mark.parametrize("family", ["bbob", "yahpo", "pymoo", "mfsynth", "momfsynth"])
+@pytest.mark.parametrize("family", ["bbob", pytest.param("yahpo", marks=pytest.mark.needs_yahpo), "pymoo", "mfsynth", "momfsynth"])
 def test_shipped_family_conforms(family: str) -> None:
     report = check_benchmark(family, tasks_per_type=1, n_configs=2)
     assert report.ok and report.tasks

@@ -79,9 +79,10 @@ def scratch_repo(tmp_path: Path) -> Path:
 
 def _optional_missing(exc: BaseException) -> str | None:
     """The missing optional library behind ``exc``, or None if it is a real failure."""
+    from carps.benchmarks.data_store import MissingDataError
     from carps.core.errors import MissingDependencyError
 
-    if isinstance(exc, MissingDependencyError):
+    if isinstance(exc, (MissingDependencyError, MissingDataError)):
         return str(exc)
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         top = exc.name.split(".")[0]
