@@ -135,6 +135,24 @@ def test_gpu_runs_need_gpus_unless_gpus_per_run_is_zero(ray_cluster, tmp_path):
     assert all(run_status(spec, tmp_path / "cpu") == DONE for spec in plan.runs)
 
 
+def _wait_until_dead(actor, deadline_s: float = 60.0) -> None:
+    """Poll the actor's state in Ray's control store until it is DEAD.
+
+    A call raced against ``ray.kill`` is no proof: the actor may still answer it before the kill lands.
+    The state API of ``ray.util.state`` needs the dashboard, which the test cluster does not start, so
+    this reads the GCS actor table that ``ray.util.state`` is built on.
+    """
+    import time
+
+    from ray._private import state
+
+    actor_id = actor._actor_id.hex()
+    deadline = time.monotonic() + deadline_s
+    while (current := state.actors(actor_id).get("State")) != "DEAD":
+        assert time.monotonic() < deadline, f"the killed runner is still {current} after {deadline_s:.0f} s"
+        time.sleep(0.02)
+
+
 def test_kept_runners_that_died_in_between_are_replaced_without_using_tries(ray_cluster, tmp_path):
     from carps.launch.ray_launcher import _KEPT
 
@@ -145,8 +163,7 @@ def test_kept_runners_that_died_in_between_are_replaced_without_using_tries(ray_
         kept = [actor for actors in _KEPT.values() for actor in actors]
         assert len(kept) == 2
         ray.kill(kept[0])  # dies between two experiments, e.g. out of memory while idle
-        with pytest.raises(ray.exceptions.RayActorError):  # ray.kill is asynchronous: dead before going on
-            ray.get(kept[0].ready.remote(), timeout=60)
+        _wait_until_dead(kept[0])  # ray.kill is asynchronous: dead before going on
         progress = RunProgress(len(plan.runs), enabled=False)
         launch_ray(plan.runs, tmp_path / "second", progress=progress, options=options)
         # the dead runner's call was queued again (max_retries=0: a counted try would have failed it)
