@@ -61,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     except CarpsError as exc:
         print(f"carps {name}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (carps list tasks | head): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's final flush does not fail again
+        return 0
     except Exception as exc:  # an internal error: one line unless the user asks for the traceback
         if os.environ.get("CARPS_DEBUG"):
             raise

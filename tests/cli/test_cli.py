@@ -81,6 +81,15 @@ def test_bad_input_is_one_clear_line_and_a_nonzero_exit(cli_env, args, message):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_a_reader_that_stops_early_ends_the_listing_quietly(cli_env):
+    # carps list tasks '*' | head -1: thousands of lines into a pipe closed after the first
+    child = subprocess.Popen([*carps_cmd(), "list", "tasks", "*"], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout.readline()
+    child.stdout.close()
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 0 and b"error" not in err, err
+
+
 def test_parallel_runs_match_sequential_runs(cli_env, tmp_path):
     common = ["optimizer=random", "task=blackbox/bbob/f0[45]_d3_i1", "seed=1,2", "n_trials=15"]
     carps("run", *common, "experiment=seq", env=cli_env)
