@@ -1,0 +1,138 @@
+"""Every catalog optimizer variant, run twice through ``carps run`` with one seed, writes the same trials.
+
+Each variant runs on one small task of a type it supports, long enough to leave its initial design
+(40 trials, or 3 times a population or initial design that the catalog sets; multi-fidelity
+schedulers get a budget of 12 full evaluations, which is 100 trials and more), in two CLI processes with different ``PYTHONHASHSEED`` values, so that anything that depends
+on the process (the order of a set of strings, object ids, the clock) shows up. The trials are
+compared field by field, all but the timings. This is the test that failed for SMAC before its
+adapter fixed the order of the local search's start points.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from carps.core.registry import get_registry
+from carps.core.types import TaskType
+from tests.conftest import carps_cmd
+
+pytestmark = pytest.mark.slow
+
+N_TRIALS = 40
+#: a small task per type (2-d BBOB Rosenbrock, 2-d multi-fidelity Branin, 5-d ZDT1)
+TASKS = {
+    TaskType.BLACKBOX: "blackbox/bbob/f08_d2_i1",
+    TaskType.MULTIOBJECTIVE: "multiobjective/pymoo/zdt1_d5",
+    TaskType.MULTIFIDELITY: "multifidelity/mfsynth/branin_d2_s100",
+    TaskType.MOMF: "momf/momfsynth/zdt1_d5_s100",
+}
+#: multi-fidelity schedulers: 12 full evaluations are 100+ trials, mostly at low fidelities
+SCHEDULERS = {"smac/bohb", "smac/hyperband", "dehb", "optuna/hyperband"}
+SCHEDULER_BUDGET = 12
+#: learning-rate-free baselines: one full training on a real workload (they run on nn tasks only)
+NN_TASK = "blackbox/nn/cancer_mlp"
+#: what may differ between two runs of the same seed: timings (a task's ``info`` may report its own,
+#: such as the nn workloads' ``train_time``)
+TIMINGS = {"started_at", "wall_time"}
+
+
+def _without_timings(record: dict) -> dict:
+    kept = {k: v for k, v in record.items() if k not in TIMINGS}
+    if isinstance(kept.get("info"), dict):
+        kept["info"] = {k: v for k, v in kept["info"].items() if not k.endswith("_time")}
+    return kept
+
+
+def _long_enough(params: dict) -> int:
+    """40 trials, or 3 times an initial design or population the catalog sets (NSGA-II's 20: 60 trials)."""
+    design = max(int(params.get(key) or 0) for key in ("population_size", "n_startup_trials", "n_initial", "n_configs"))
+    return max(N_TRIALS, 3 * design)
+
+
+def _groups() -> dict[tuple[str, int], list[str]]:
+    """(task, n_trials) -> the variants run on it: each variant once, on the first type it supports."""
+    registry = get_registry()
+    groups: dict[tuple[str, int], list[str]] = {}
+    for oid in sorted(registry.optimizers):
+        if oid == "lrfree/calibrated":
+            continue  # needs a calibration file: its own run below
+        if oid.startswith("lrfree/"):
+            key = (NN_TASK, 1)
+        else:
+            entry = registry.optimizer(oid)
+            task_type = next(t for t in TASKS if t in entry.load_class().capabilities.task_types)
+            key = (TASKS[task_type], SCHEDULER_BUDGET if oid in SCHEDULERS else _long_enough(entry.params))
+        groups.setdefault(key, []).append(oid)
+    return groups
+
+
+def _run(folder: Path, env: dict[str, str], hash_seed: str, optimizers: list[str], task: str, n_trials: int, *extra: str) -> None:
+    cmd = [*carps_cmd(), "run", f"optimizer={','.join(optimizers)}", f"task={task}", "seed=1", f"n_trials={n_trials}", "experiment=det", *extra]
+    out = subprocess.run(cmd, env={**env, "CARPS_RESULTS_DIR": str(folder), "PYTHONHASHSEED": hash_seed}, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
+def _twice(tmp_path: Path, env: dict[str, str], *args) -> tuple[Path, Path]:
+    """The same command in two processes at once, with different string-hash seeds."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(_run, a, env, "1", *args), pool.submit(_run, b, env, "2", *args)]:
+            done.result()
+    return a / "det", b / "det"
+
+
+def _trials(folder: Path) -> dict[str, list[dict]]:
+    """run folder (relative) -> its trials without the timings."""
+    runs = {}
+    for path in sorted(folder.rglob("trials.jsonl")):
+        records = [json.loads(line) for line in path.read_text().splitlines()]
+        runs[str(path.parent.relative_to(folder))] = [_without_timings(r) for r in records]
+    return runs
+
+
+def _assert_same(a: Path, b: Path) -> dict[str, list[dict]]:
+    first, second = _trials(a), _trials(b)
+    assert first.keys() == second.keys()
+    for run, trials in first.items():
+        other = second[run]
+        assert len(trials) == len(other), f"{run}: {len(trials)} trials, then {len(other)}"
+        for t, u in zip(trials, other):
+            differ = sorted(k for k in t.keys() | u.keys() if t.get(k) != u.get(k))
+            assert not differ, f"{run}: trial {t['trial']} differs in {differ}: {t} vs {u}"
+    return first
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, list[dict]]:
+    import os
+
+    env = dict(os.environ)
+    env.pop("CARPS_DEBUG", None)
+    tmp = tmp_path_factory.mktemp("determinism")
+    compared: dict[str, list[dict]] = {}
+    for i, ((task, n_trials), optimizers) in enumerate(_groups().items()):
+        compared.update(_assert_same(*_twice(tmp / f"group{i}", env, optimizers, task, n_trials)))
+    # the calibrated default, from a calibration file naming the configuration another baseline ran
+    prodigy = next(trials for run, trials in compared.items() if run.endswith("lrfree/prodigy/seed_1"))
+    calibration = tmp / "calibration.yaml"
+    calibration.write_text(json.dumps({"workloads": {NN_TASK.split("/")[-1]: {"config": prodigy[0]["config"]}}}))
+    a, b = _twice(tmp / "calibrated", env, ["lrfree/calibrated"], NN_TASK, 1, f"optimizer.file={calibration}")
+    compared.update(_assert_same(a, b))
+    return compared
+
+
+def test_every_variant_writes_the_same_trials_twice(runs):
+    ran = {"/".join(run.split("/")[3:-1]) for run in runs}  # <type>/<family>/<task>/<optimizer id>/seed_1
+    assert ran == set(get_registry().optimizers), f"variants not checked: {sorted(set(get_registry().optimizers) - ran)}"
+
+
+def test_each_run_is_long_enough_to_leave_the_initial_design(runs):
+    for run, trials in runs.items():
+        one_shot = "/lrfree/" in run
+        assert len(trials) == 1 if one_shot else len(trials) >= N_TRIALS, f"{run} ran {len(trials)} trials"
+        assert all(t["status"] == "ok" for t in trials), run
