@@ -22,9 +22,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SHARED_YAHPO = SHARED / "data" / "yahpo"
+#: evaluations made with the original yahpo_gym package (test data, not a carps data set)
+YAHPO_REFERENCE_ENV = "CARPS_TEST_YAHPO_REFERENCE"
+SHARED_YAHPO_REFERENCE = SHARED / "data" / "yahpo_reference" / "yahpo_reference_shared.json"
 
 
 def _configure_data_settings() -> None:
+    if not os.environ.get(YAHPO_REFERENCE_ENV) and SHARED_YAHPO_REFERENCE.is_file():
+        os.environ[YAHPO_REFERENCE_ENV] = str(SHARED_YAHPO_REFERENCE)
     if not os.environ.get("CARPS_YAHPO_DATA"):
         if SHARED_YAHPO.is_dir():
             os.environ["CARPS_YAHPO_DATA"] = str(SHARED_YAHPO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,16 +14,18 @@ from carps.benchmarks.yahpo import ENV_VAR, SCENARIOS, load_scenario, make_yahpo
 from carps.core.errors import CarpsError  # noqa: E402
 from carps.core.types import TaskType  # noqa: E402
 
-# test data (evaluations made with the original yahpo_gym), read from next to the checkout
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "yahpo_reference" / "yahpo_reference_shared.json"
+# test data (evaluations made with the original yahpo_gym): tests/conftest.py sets the variable to
+# ../shared/data/yahpo_reference/yahpo_reference_shared.json when that file is next to the checkout
+REFERENCE_ENV = "CARPS_TEST_YAHPO_REFERENCE"
 RTOL = 1e-5
 
 
 @pytest.fixture(scope="module")
 def reference() -> list[dict]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"the yahpo_gym reference evaluations {REFERENCE} are not present (test data next to the checkout)")
-    return json.loads(REFERENCE.read_text())
+    path = Path(os.environ.get(REFERENCE_ENV, ""))
+    if not path.is_file():
+        pytest.skip(f"the yahpo_gym reference evaluations are not present: set {REFERENCE_ENV}=/path/to/yahpo_reference_shared.json")
+    return json.loads(path.read_text())
 
 
 def _rel(a: float, b: float) -> float:
