@@ -164,6 +164,8 @@ def test_kept_runners_that_died_in_between_are_replaced_without_using_tries(ray_
         assert len(kept) == 2
         ray.kill(kept[0])  # dies between two experiments, e.g. out of memory while idle
         _wait_until_dead(kept[0])  # ray.kill is asynchronous: dead before going on
+        with pytest.raises(ray.exceptions.RayActorError):  # and this driver has seen it die (no race now)
+            ray.get(kept[0].ready.remote(), timeout=60)
         progress = RunProgress(len(plan.runs), enabled=False)
         launch_ray(plan.runs, tmp_path / "second", progress=progress, options=options)
         # the dead runner's call was queued again (max_retries=0: a counted try would have failed it)
