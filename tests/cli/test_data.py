@@ -21,10 +21,13 @@ import pytest
 
 from carps.benchmarks.data_store import DATASETS, MARKER, DataSet, build_manifest, fetch, install_dir, status, verify
 from carps.core.errors import CarpsError
-from tests.conftest import SHARED_YAHPO, carps_cmd
+from tests.conftest import carps_cmd
 
 YAHPO = DATASETS["yahpo"]
 TOP = "yahpo_data-1.0.2"
+#: the real files to serve, from the test configuration's setting (tests/conftest.py points it at
+#: ../shared/data/yahpo when that is next to the checkout); read at import, before tests unset it
+REAL_YAHPO = Path(os.environ.get("CARPS_YAHPO_DATA") or "/nonexistent-yahpo-data")
 
 
 # a local server ---------------------------------------------------------------
@@ -76,12 +79,11 @@ def _tree(folder: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def real_archives(www) -> dict[str, str]:
     """URLs of: the real manifest files (good), that archive cut in half, and one with a flipped byte."""
-    missing = [rel for rel in YAHPO.files() if not (SHARED_YAHPO / rel).is_file()]
+    missing = [rel for rel in YAHPO.files() if not (REAL_YAHPO / rel).is_file()]
     if missing:
-        pytest.skip(f"the real YAHPO files are not next to the checkout ({SHARED_YAHPO}: {missing[0]} missing); "
-                    "these tests serve them from a local server")
+        pytest.skip(f"these tests serve the real YAHPO files from a local server: set CARPS_YAHPO_DATA to a copy ({REAL_YAHPO}: {missing[0]} missing)")
     base, root = www
-    files = {rel: (SHARED_YAHPO / rel).read_bytes() for rel in YAHPO.files()}
+    files = {rel: (REAL_YAHPO / rel).read_bytes() for rel in YAHPO.files()}
     files["README.md"] = b"a file the manifest does not list is unpacked too\n"
     good = _zip(root / "yahpo-good.zip", TOP, files)
     (root / "yahpo-truncated.zip").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
@@ -142,13 +144,13 @@ def test_fetch_installs_the_real_data_where_status_and_the_loader_find_it(real_a
     assert (Path(env["CARPS_RESULTS_DIR"]) / "default/blackbox/yahpo/lcbench_3945/random/seed_1/trials.jsonl").is_file()
 
     # CARPS_YAHPO_DATA still wins over the cache, and status says so
-    elsewhere = {**env, "CARPS_YAHPO_DATA": str(SHARED_YAHPO)}
+    elsewhere = {**env, "CARPS_YAHPO_DATA": str(REAL_YAHPO)}
     shown = carps("data", "status", env=elsewhere)
     row = next(line for line in shown.stdout.splitlines() if line.startswith("yahpo "))
-    assert row.split() == ["yahpo", str(SHARED_YAHPO), "$CARPS_YAHPO_DATA", "1.0.2", "verified"]
+    assert row.split() == ["yahpo", str(REAL_YAHPO), "$CARPS_YAHPO_DATA", "1.0.2", "verified"]
     assert f"$CARPS_YAHPO_DATA wins over the fetched copy in {target}" in shown.stdout
-    monkeypatch.setenv("CARPS_YAHPO_DATA", str(SHARED_YAHPO))
-    assert yahpo_data_dir() == SHARED_YAHPO
+    monkeypatch.setenv("CARPS_YAHPO_DATA", str(REAL_YAHPO))
+    assert yahpo_data_dir() == REAL_YAHPO
 
 
 @pytest.mark.parametrize(
