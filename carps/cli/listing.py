@@ -42,7 +42,7 @@ def list_tasks(pattern: str | None) -> int:
         print()
     by_type = Counter(t.split("/")[0] for t in ids)
     by_family = Counter(tuple(t.split("/")[:2]) for t in ids)
-    missing = _missing_data(registry, {family for _, family in by_family})
+    missing = {family: reason for family in {f for _, f in by_family} if (reason := registry.missing_data(family))}
     rows = [[ttype, family, str(n), "not installed" if family in missing else ""] for (ttype, family), n in sorted(by_family.items())]
     print(_table(rows, ["type", "family", "tasks", "data"]))
     print()
@@ -55,17 +55,6 @@ def list_tasks(pattern: str | None) -> int:
         if subsets:
             print(f"subsets: {len(subsets)} (carps list tasks 'subset/*')")
     return 0
-
-
-def _missing_data(registry, families: set[str]) -> dict[str, str]:
-    """Family -> why its data is missing, for the families whose data is not installed (a cheap check)."""
-    out = {}
-    for family in families:
-        check = getattr(registry.benchmarks[family].benchmark, "missing_data", None) if family in registry.benchmarks else None
-        reason = check() if callable(check) else None
-        if reason:
-            out[family] = reason
-    return out
 
 
 def list_optimizers() -> int:

@@ -176,6 +176,17 @@ class Registry:
     def family_of(self, task_id: str) -> BenchmarkEntry:
         return self.benchmarks[task_id.split("/")[1]]
 
+    def missing_data(self, family: str) -> str | None:
+        """Why ``family``'s tasks cannot be built for lack of data (a line naming the fix), or None.
+
+        Asks the family's :meth:`~carps.core.benchmark.BenchmarkFamily.missing_data`; a plugin family
+        that is not a ``BenchmarkFamily`` subclass and has no such method needs no data.
+        """
+        if family not in self.benchmarks:
+            return None
+        check = getattr(self.benchmarks[family].benchmark, "missing_data", None)
+        return check() if callable(check) else None
+
     # subsets ------------------------------------------------------------------
     def subset_names(self) -> list[str]:
         names = []

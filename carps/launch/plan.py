@@ -142,8 +142,7 @@ def missing_data(task_ids: Iterable[str], registry: Registry | None = None) -> s
         by_family[family] = by_family.get(family, 0) + 1
     problems = []
     for family, n in by_family.items():
-        check = getattr(registry.benchmarks[family].benchmark, "missing_data", None) if family in registry.benchmarks else None
-        reason = check() if callable(check) else None
+        reason = registry.missing_data(family)
         if reason:
             problems.append(f"{n} {family} task{'s' if n != 1 else ''} cannot run: {reason}")
     return "; ".join(problems) or None
