@@ -108,17 +108,19 @@ class RunProgress:
     def remaining_seconds(self) -> tuple[float, list[str]]:
         """The estimate of the time left, and the optimizers with runs left that have no timed run
         yet: when that list is not empty, the seconds are a lower bound (their runs count as free)."""
-        planned = self.planned if self.planned else Counter({"": self.total})  # no names told: one group
+        if self.planned:
+            planned, finished, timed, seconds = self.planned, self.finished_of, self.timed_of, self.seconds_of
+        else:  # no names told: all runs are one group
+            planned, finished = Counter({"": self.total}), Counter({"": self.finished})
+            timed, seconds = Counter({"": sum(self.timed_of.values())}), {"": sum(self.seconds_of.values())}
         work, untimed, left_runs = 0.0, [], 0
         for name, n in planned.items():
-            left = n - (self.finished_of[name] if self.planned else self.finished)
+            left = n - finished[name]
             if left <= 0:
                 continue
             left_runs += left
-            timed = self.timed_of[name] if self.planned else sum(self.timed_of.values())
-            if timed:
-                seconds = self.seconds_of[name] if self.planned else sum(self.seconds_of.values())
-                work += seconds / timed * left
+            if timed[name]:
+                work += seconds[name] / timed[name] * left
             else:
                 untimed.append(name)
         if not left_runs:
