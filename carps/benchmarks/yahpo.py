@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 from carps.benchmarks.budget import default_budget
 from carps.benchmarks.config_check import ConfigCheck
-from carps.benchmarks.data_store import DATASETS, MissingDataError, installed_copy
+from carps.benchmarks.data_store import DATASETS, MissingDataError, locate
 from carps.core.benchmark import BenchmarkFamily
 from carps.core.errors import CarpsError, UnknownNameError, require
 from carps.core.task import Task
@@ -113,17 +113,14 @@ _ID = re.compile(r"^(blackbox|multifidelity|multiobjective|momf)/yahpo/(.+)$")
 
 def yahpo_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """The YAHPO data folder: ``data_dir``, else ``$CARPS_YAHPO_DATA``, else the fetched copy in the cache."""
-    chosen = data_dir or os.environ.get(ENV_VAR)
-    if chosen:
-        path = Path(chosen).expanduser()
-        if not (path / "lcbench").is_dir() and not any(path.glob("*/model.onnx")):
-            origin = "the catalog's data_dir" if data_dir else ENV_VAR
-            raise MissingDataError(f"YAHPO data folder {path} (from {origin}) has no scenario folders; point {origin} at a yahpo_data {DATASET.version} folder, or unset it and run `{FETCH}`")
-        return path
-    fetched = installed_copy(DATASET)
-    if fetched is not None:
-        return fetched
-    raise MissingDataError(f"the YAHPO surrogate data is not installed: run `{FETCH}` (or set {ENV_VAR}=/path/to/yahpo_data)")
+    # the environment variable and the cache are looked up where `carps data status` looks them up
+    found = (Path(data_dir).expanduser(), "the catalog's data_dir") if data_dir else locate(DATASET)
+    if found is None:
+        raise MissingDataError(f"the YAHPO surrogate data is not installed: run `{FETCH}` (or set {ENV_VAR}=/path/to/yahpo_data)")
+    path, origin = found
+    if origin != "cache" and not (path / "lcbench").is_dir() and not any(path.glob("*/model.onnx")):
+        raise MissingDataError(f"YAHPO data folder {path} (from {origin}) has no scenario folders; point {origin} at a yahpo_data {DATASET.version} folder, or unset it and run `{FETCH}`")
+    return path
 
 
 class Scenario:
