@@ -58,18 +58,27 @@ def list_tasks(pattern: str | None) -> int:
 
 
 def list_optimizers() -> int:
+    """The catalog, one block of rows per family, each variant with the library version it runs."""
     registry = get_registry()
     rows = []
-    for entry in sorted(registry.optimizers.values(), key=lambda e: e.id):
-        try:
-            caps = entry.load_class().capabilities
-            types = ",".join(sorted(t.value for t in caps.task_types))
-            cond, cat = ("yes" if caps.conditional else "no"), ("yes" if caps.categorical else "no")
-        except Exception as exc:  # a catalog entry whose adapter cannot load is still listed
-            types, cond, cat = f"unavailable: {str(exc).splitlines()[0][:60]}", "-", "-"
-        rows.append([entry.id, types, cond, cat, ",".join(entry.recommended_for) or "-", entry.description])
-    print(_table(rows, ["optimizer", "task types", "conditional", "categorical", "family default for", "description"]))
-    print(f"\n{len(rows)} optimizer variants in {len({e.family for e in registry.optimizers.values()})} families")
+    families: dict[str, int] = Counter(e.family for e in registry.optimizers.values())
+    families_per_type: dict[str, set[str]] = {}
+    for family in sorted(families):
+        for entry in sorted((e for e in registry.optimizers.values() if e.family == family), key=lambda e: e.id):
+            try:
+                caps = entry.load_class().capabilities
+                types = ",".join(sorted(t.value for t in caps.task_types))
+                cond, cat = ("yes" if caps.conditional else "no"), ("yes" if caps.categorical else "no")
+                library = entry.library_version()
+                for t in caps.task_types:
+                    families_per_type.setdefault(t.value, set()).add(family)
+            except Exception as exc:  # a catalog entry whose adapter cannot load is still listed
+                types, cond, cat, library = f"unavailable: {str(exc).splitlines()[0][:60]}", "-", "-", "-"
+            rows.append([entry.id, library, types, cond, cat, ",".join(entry.recommended_for) or "-", entry.description])
+        rows.append([""] * 7)  # a blank line between families
+    print(_table(rows[:-1], ["optimizer", "library", "task types", "conditional", "categorical", "family default for", "description"]))
+    print(f"\n{len(registry.optimizers)} optimizer variants in {len(families)} families; families per task type: "
+          + ", ".join(f"{t} {len(f)}" for t, f in sorted(families_per_type.items())))
     return 0
 
 

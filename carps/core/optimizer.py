@@ -67,6 +67,9 @@ class Optimizer(ABC):
     """
 
     capabilities: ClassVar[Capabilities] = Capabilities()
+    #: the PyPI distribution whose implementation this adapter drives; ``carps list optimizers`` shows
+    #: its installed version (a catalog file's ``library:`` key overrides it for one variant)
+    library: ClassVar[str | None] = None
 
     def __init__(
         self,

@@ -60,6 +60,7 @@ class OptimizerEntry:
     recommended_for: tuple[str, ...] = ()
     description: str = ""
     source: str = ""
+    library: str | None = None  # overrides the adapter class's ``library`` for this variant
 
     @property
     def family(self) -> str:
@@ -67,6 +68,21 @@ class OptimizerEntry:
 
     def load_class(self) -> Any:
         return load_target(self.target)
+
+    def library_version(self) -> str:
+        """``"<distribution> <version>"`` of the library this variant runs, from the installed metadata.
+
+        Reads package metadata only (no import of the library itself), so listing stays fast.
+        """
+        from importlib.metadata import PackageNotFoundError, version
+
+        name = self.library or getattr(self.load_class(), "library", None)
+        if not name:
+            return "-"
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            return f"{name} (not installed)"
 
 
 @dataclass
@@ -107,6 +123,7 @@ class Registry:
                     recommended_for=tuple(data.get("recommended_for") or ()),
                     description=str(data.get("description", "")),
                     source=str(path),
+                    library=data.get("library"),
                 )
         for root in benchmark_dirs:
             for path in sorted(Path(root).glob("*.yaml")):

@@ -84,6 +84,7 @@ class BoTorchGP(Optimizer):
     """
 
     capabilities = Capabilities.of(["blackbox", "multiobjective"])
+    library = "botorch"
 
     def _setup(self, n_initial: int | None = None, n_candidates: int = 512, num_restarts: int = 4, raw_samples: int = 128, threads: int = 1) -> None:
         require("botorch", extra="bo")

@@ -36,6 +36,7 @@ class DEHBOptimizer(Optimizer):
     """DEHB on multi-fidelity tasks; parameters ``eta``, ``mutation_factor``, ``crossover_prob``, ``strategy``."""
 
     capabilities = Capabilities.of(["multifidelity"])
+    library = "dehb"
     max_rejections = 1000
 
     def _setup(self, eta: int = 3, mutation_factor: float = 0.5, crossover_prob: float = 0.5, strategy: str = "rand1_bin") -> None:

@@ -62,6 +62,7 @@ class NevergradOptimizer(Optimizer):
     """A Nevergrad optimizer by registry name (``NGOpt``, ``CMA``, ``TwoPointsDE``, ...)."""
 
     capabilities = Capabilities.of(["blackbox"])
+    library = "nevergrad"
     max_rejections = 1000
 
     def _setup(self, optimizer: str = "NGOpt", **kwargs: Any) -> None:

@@ -87,6 +87,7 @@ class OptunaOptimizer(Optimizer):
     """
 
     capabilities = Capabilities.of(["blackbox", "multiobjective"])
+    library = "optuna"
     samplers = {
         "tpe": "TPESampler",
         "random": "RandomSampler",

@@ -17,6 +17,7 @@ class RandomSearch(Optimizer):
     """
 
     capabilities = Capabilities.of(["blackbox", "multifidelity", "multiobjective", "momf"])
+    library = "ConfigSpace"
 
     def _setup(self, batch_size: int = 256, eval_batch: int = 1) -> None:
         import numpy as np

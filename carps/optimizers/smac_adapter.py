@@ -62,6 +62,7 @@ class SMACOptimizer(Optimizer):
     """
 
     capabilities = Capabilities.of(["blackbox"])
+    library = "smac"
 
     def _setup(
         self,

@@ -26,6 +26,7 @@ class OneShot(Optimizer):
     """Base of the one-trial baselines: ``_config()`` gives the configuration, evaluated at full fidelity."""
 
     capabilities = Capabilities.of(["blackbox", "multifidelity"])
+    library = "torch"
 
     def _config(self) -> dict[str, Any]:
         raise NotImplementedError
