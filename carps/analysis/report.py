@@ -21,7 +21,7 @@ from carps.analysis import plots
 from carps.analysis.gather import MULTI_OBJECTIVE_TYPES
 from carps.analysis.pipeline import METRICS, Analysis, best_per_task, ranking_table
 
-FORMATS = ("html", "csv", "latex")
+FORMATS = ("html", "csv", "latex", "markdown")
 METRIC_TITLE = {"final": "final performance", "auc": "anytime performance (AUC)"}
 
 _CSS = """
@@ -234,8 +234,73 @@ def to_latex(table: Any) -> str:
     return "\n".join(lines)
 
 
+def run_health(result: Analysis) -> Any:
+    """Per task type and optimizer: runs that did not finish, failed trials, time per run, and the tasks behind them.
+
+    Columns ``task_type, optimizer, runs, runs_failed, trials, trials_failed, wall_time_mean, problems``;
+    ``problems`` names each task where a run failed or stopped early, or where a tenth or more of the
+    trials failed, with the first line of the error, so that a ranking never hides a crashing optimizer.
+    """
+    import pandas as pd
+
+    runs, trials = result.runs, result.trials
+    trial_counts = trials.assign(failed=trials["status"].astype(str) != "ok").groupby(
+        ["task_type", "optimizer", "task_id"], observed=True)["failed"].agg(["size", "sum"]).reset_index()
+    rows = []
+    for (ttype, opt), group in runs.groupby(["task_type", "optimizer"], observed=True):
+        counts = trial_counts[(trial_counts["task_type"] == ttype) & (trial_counts["optimizer"] == opt)]
+        problems = []
+        for task_id, task_runs in group.groupby("task_id", observed=True):
+            bad = task_runs[(task_runs["status"].astype(str) != "done") | task_runs["stop_reason"].isin(["optimizer_error"])]
+            tc = counts[counts["task_id"] == task_id]
+            failed_share = float(tc["sum"].sum()) / max(float(tc["size"].sum()), 1.0)
+            if len(bad):
+                error = next((str(e).splitlines()[0][:80] for e in bad["error"] if isinstance(e, str) and e), str(bad["status"].iloc[0]))
+                problems.append(f"{task_id}: {len(bad)} run(s) {error}")
+            elif failed_share >= 0.1:
+                problems.append(f"{task_id}: {failed_share:.0%} of trials failed")
+        rows.append({
+            "task_type": str(ttype), "optimizer": str(opt), "runs": len(group),
+            "runs_failed": int((group["status"].astype(str) != "done").sum()),
+            "trials": int(counts["size"].sum()), "trials_failed": int(counts["sum"].sum()),
+            "wall_time_mean": float(pd.to_numeric(group["wall_time"], errors="coerce").mean()),
+            "problems": "; ".join(problems),
+        })
+    return pd.DataFrame(rows, columns=["task_type", "optimizer", "runs", "runs_failed", "trials", "trials_failed", "wall_time_mean", "problems"])
+
+
+def to_markdown(result: Analysis) -> str:
+    """The ranking table as Markdown, one table per task type, with each optimizer's failures beside its rank.
+
+    Ranks and regrets come with 95% bootstrap CIs in brackets; ``failed`` counts runs that did not
+    finish and trials that failed; ``problems`` says on which tasks (see :func:`run_health`).
+    """
+    table = ranking_table(result)
+    health = run_health(result).set_index(["task_type", "optimizer"])
+    lines: list[str] = []
+    for ttype, block in table.groupby("task_type", sort=True):
+        lines += [f"### {ttype}", "", "| optimizer | tasks | rank (final) | regret (final) | rank (anytime) | AUC (anytime) | runs | failed runs / trials | s per run | problems |",
+                  "|---|---:|---|---|---|---|---:|---|---:|---|"]
+        for r in block.itertuples(index=False):
+            h = health.loc[(ttype, r.optimizer)] if (ttype, r.optimizer) in health.index else None
+            runs = "" if h is None else str(int(h["runs"]))
+            failed = "" if h is None else f"{int(h['runs_failed'])} / {int(h['trials_failed'])} of {int(h['trials'])}"
+            seconds = "" if h is None or h["wall_time_mean"] != h["wall_time_mean"] else f"{h['wall_time_mean']:.1f}"
+            problems = "" if h is None else str(h["problems"]).replace("|", "/")
+            lines.append(
+                f"| `{r.optimizer}` | {int(r.n_tasks)} | {r.rank_final:.2f} [{r.rank_final_low:.2f}, {r.rank_final_high:.2f}] | "
+                f"{r.final:.3f} [{r.final_low:.3f}, {r.final_high:.3f}] | {r.rank_auc:.2f} [{r.rank_auc_low:.2f}, {r.rank_auc_high:.2f}] | "
+                f"{r.auc:.3f} [{r.auc_low:.3f}, {r.auc_high:.3f}] | {runs} | {failed} | {seconds} | {problems} |"
+            )
+        missing = sorted(set(health.loc[ttype].index) - set(block["optimizer"])) if ttype in health.index.get_level_values(0) else []
+        if missing:
+            lines += ["", "Not ranked (no task where every optimizer has results): " + ", ".join(f"`{m}`" for m in missing)]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def write_report(result: Analysis, out: str | Path, format: str = "html", title: str = "carps report", max_task_plots: int = 12) -> Path:
-    """Write the report (``html``) or the ranking table (``csv``, ``latex``) to ``out``; returns the path."""
+    """Write the report (``html``) or the ranking table (``csv``, ``latex``, ``markdown``) to ``out``; returns the path."""
     from carps.core.errors import CarpsError
 
     if format not in FORMATS:
@@ -246,6 +311,8 @@ def write_report(result: Analysis, out: str | Path, format: str = "html", title:
         out.write_text(render_html(result, title, max_task_plots), encoding="utf-8")
     elif format == "csv":
         ranking_table(result).to_csv(out, index=False)
+    elif format == "markdown":
+        out.write_text(to_markdown(result), encoding="utf-8")
     else:
         out.write_text(to_latex(ranking_table(result)), encoding="utf-8")
     return out

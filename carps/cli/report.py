@@ -5,7 +5,7 @@ from __future__ import annotations
 from carps.cli.options import results_dir, wants_help
 from carps.cli.overrides import parse_overrides
 
-HELP = """usage: carps report experiment=NAME[,NAME...] [task=GLOB] [optimizer=GLOB] [out=FILE] [format=html|csv|latex]
+HELP = """usage: carps report experiment=NAME[,NAME...] [task=GLOB] [optimizer=GLOB] [out=FILE] [format=html|csv|latex|markdown]
                     [results_dir=results] [title=TEXT] [task_plots=12]
 
 Analyses one experiment, or several together (e.g. a new optimizer's runs against baseline results):
@@ -17,12 +17,14 @@ budget, ECDFs, per-task curves, and hypervolume results for multi-objective task
                 with the ranking table beside it as ranking.csv)
   format=csv    the ranking table as CSV (default out: .../report/ranking.csv)
   format=latex  the ranking table as a LaTeX tabular (default out: .../report/ranking.tex)
+  format=markdown  the ranking table as Markdown, per task type, with failed runs and trials and the
+                tasks they failed on beside each rank (default out: .../report/ranking.md)
 
 task= and optimizer= take globs (comma lists allowed) to restrict the analysis, e.g. task='blackbox/*';
 task= may also name a shipped subset, e.g. task=subset/blackbox/k10_dev.
 Trials are read from the experiment's trials.parquet (written by 'carps gather'), gathered on demand."""
 
-DEFAULT_NAMES = {"html": "report.html", "csv": "ranking.csv", "latex": "ranking.tex"}
+DEFAULT_NAMES = {"html": "report.html", "csv": "ranking.csv", "latex": "ranking.tex", "markdown": "ranking.md"}
 
 
 def main(args: list[str]) -> int:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from carps.analysis.pipeline import ranking_table
-from carps.analysis.report import render_html, to_latex, write_report
+from carps.analysis.report import render_html, to_latex, to_markdown, write_report
 from carps.cli.main import main as carps_main
 
 CHROMIUM_FLAGS = [
@@ -67,6 +67,34 @@ def test_ranking_table_and_exports(toy_analysis, tmp_path: Path) -> None:
     assert tex == to_latex(table)
 
 
+def test_markdown_ranking_shows_failures_beside_the_ranks(toy_analysis, tmp_path: Path) -> None:
+    import dataclasses
+
+    from carps.analysis.report import run_health
+
+    table = ranking_table(toy_analysis)
+    md = write_report(toy_analysis, tmp_path / "r.md", "markdown").read_text()
+    assert md == to_markdown(toy_analysis)
+    for ttype, block in table.groupby("task_type"):
+        assert f"### {ttype}" in md
+        assert all(f"| `{o}` |" in md for o in block["optimizer"])
+    assert "problems" in md and run_health(toy_analysis)["problems"].eq("").all()
+    # a third of one optimizer's trials crash on one task, and one of its runs there fails: both are named
+    trials, runs = toy_analysis.trials.copy(), toy_analysis.runs.copy()
+    task = sorted(trials.loc[trials["task_type"] == "blackbox", "task_id"].unique())[0]
+    rows = trials.index[(trials["task_id"] == task) & (trials["optimizer"] == "random")]
+    trials["status"] = trials["status"].astype(str)
+    trials.loc[rows[::3], "status"] = "crashed"
+    runs["status"], runs["error"] = runs["status"].astype(str), runs["error"].astype(object)
+    failed_run = runs.index[(runs["task_id"] == task) & (runs["optimizer"] == "random")][0]
+    runs.loc[failed_run, ["status", "error"]] = ["failed", "RuntimeError: the library hung\nTraceback ..."]
+    health = run_health(dataclasses.replace(toy_analysis, trials=trials, runs=runs)).set_index(["task_type", "optimizer"])
+    row = health.loc[("blackbox", "random")]
+    assert row["runs_failed"] == 1 and row["trials_failed"] == len(rows[::3])
+    assert row["problems"] == f"{task}: 1 run(s) RuntimeError: the library hung"
+    assert health.loc[("blackbox", "optuna/tpe"), "problems"] == ""
+
+
 def test_cli_report_with_filters(toy_experiment, tmp_path: Path, capsys) -> None:
     exp, _ = toy_experiment
     out = tmp_path / "bb.html"
@@ -76,7 +104,7 @@ def test_cli_report_with_filters(toy_experiment, tmp_path: Path, capsys) -> None
     assert carps_main(["report", f"experiment={exp.name}", f"results_dir={exp.parent}", "task=blackbox/*", "format=latex", f"out={tmp_path}"]) == 0
     assert (tmp_path / "ranking.tex").read_text().startswith(r"\begin{tabular}")
     assert carps_main(["report", f"experiment={exp.name}", f"results_dir={exp.parent}", "format=pdf"]) == 2
-    assert "format must be one of html, csv, latex" in capsys.readouterr().err
+    assert "format must be one of html, csv, latex, markdown" in capsys.readouterr().err
 
 
 @pytest.mark.browser
