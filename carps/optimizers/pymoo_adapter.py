@@ -12,7 +12,9 @@ individuals out one by one (several asks before the tells work, within a generat
 collects their costs, and the complete generation is told to pymoo. A proposal that violates a
 forbidden clause is never evaluated: it is told to pymoo as infeasible (an inequality constraint
 ``G = 1``; feasible trials have ``G = 0``), with the worst costs seen so far as its objectives, and so
-is a failed trial. MOEA/D has no constraint handling in pymoo: there the worst costs alone are told.
+is a failed trial. MOEA/D (no constraint handling in pymoo) and NSGA-III (whose tournament breaks
+ties between equally infeasible individuals with an unseeded generator in pymoo 0.6.2) are told
+the worst costs alone.
 
 >>> from ConfigSpace import ConfigurationSpace
 >>> opt = PymooSingleObjective(ConfigurationSpace({"x": (0.0, 1.0), "k": ["a", "b"]}), seed=1, algorithm="ga", population_size=4)
@@ -213,6 +215,8 @@ class PymooOptimizer(Optimizer):
     algorithms: ClassVar[tuple[str, ...]] = ()
     #: generations in a row that hold only forbidden proposals before giving up
     max_rejections = 1000
+    #: algorithms told failed and forbidden trials through their costs only, without a constraint
+    unconstrained: ClassVar[frozenset[str]] = frozenset({"moead", "nsga3"})
 
     def _setup(self, algorithm: str = "", population_size: int | None = None, **algorithm_kwargs: Any) -> None:
         if algorithm not in self.algorithms:
@@ -230,8 +234,10 @@ class PymooOptimizer(Optimizer):
         if not len(self._box):
             raise CarpsError("pymoo needs at least one hyperparameter that is not a constant")
         n_obj = len(self.objectives)
-        # pymoo's MOEA/D refuses constraints; every other algorithm here handles them (feasible first)
-        self._constrained = algorithm != "moead"
+        # infeasible first where pymoo's algorithm takes constraints and stays seeded with them: MOEA/D
+        # refuses constraints, and NSGA-III's tournament (pymoo 0.6.2) breaks a tie between two equally
+        # infeasible individuals with an unseeded generator, so those two get the worst costs alone
+        self._constrained = algorithm not in self.unconstrained
         self._problem = _told_problem(len(self._box), n_obj, int(self._constrained), self._box.lower, self._box.upper)
         self._algorithm = _build_algorithm(algorithm, n_obj, population_size, dict(algorithm_kwargs))
         self._rng_state: list[Any] | None = [None] if algorithm == "cmaes" else None
