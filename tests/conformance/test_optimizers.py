@@ -32,6 +32,10 @@ WARMUP = {
     "optuna/tpe_full_fidelity": {"n_startup_trials": 4},
     "optuna/nsga3": {"population_size": 4},
     "bo/gp": {"n_initial": 4},
+    "synetune/bore": {"init_random": 4},
+    "synetune/rea": {"population_size": 4},
+    "synetune/mo_rea": {"population_size": 4},
+    "synetune/mo_rea_linear": {"population_size": 4},
     "pymoo/nsga2": {"population_size": 4},
     "pymoo/nsga3": {"population_size": 4},
     "pymoo/moead": {"population_size": 4},
@@ -42,7 +46,7 @@ WARMUP = {
 }
 # model fits of a second or more per trial on a shared 2-core machine (an 8-d mixed probe space);
 # pymoo/agemoea: its survival is numba-compiled anew in every process (10 s and more)
-SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "bo/gp", "optuna/gp", "pymoo/agemoea"}
+SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "bo/gp", "optuna/gp", "synetune/bore", "pymoo/agemoea"}
 # The same-seed check runs at least 3 times each method's initial design, in this process and in a
 # fresh interpreter. With the warm-up above the slow model-based methods start modelling after 4
 # trials (SMAC's design is a quarter of the budget), so 12 trials compare 8 model-based proposals;
