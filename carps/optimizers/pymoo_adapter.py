@@ -256,6 +256,7 @@ class PymooOptimizer(Optimizer):
         self._outstanding = 0
         self._F = np.empty((0, n_obj))
         self._failed = np.empty(0, dtype=bool)
+        self._told = np.empty(0, dtype=bool)
 
     def _library_rng(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext() if self._rng_state is None else _own_global_numpy_rng(self._rng_state)
@@ -280,6 +281,7 @@ class PymooOptimizer(Optimizer):
             self._configs = configs  # type: ignore[assignment]
             self._F = np.zeros((len(pop), len(self.objectives)))
             self._failed = np.array([c is None for c in configs], dtype=bool)
+            self._told = self._failed.copy()
             self._queue = [i for i in reversed(range(len(configs))) if configs[i] is not None]
             self._outstanding = len(self._queue)
             if self._queue:
@@ -300,8 +302,11 @@ class PymooOptimizer(Optimizer):
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         generation, index = info.handle
-        if generation != self._generation:
+        if generation != self._generation or self._pop is None:
             raise CarpsError(f"trial {info.trial} belongs to pymoo generation {generation}, which was already told")
+        if self._told[index]:
+            raise CarpsError(f"trial {info.trial} was already told")
+        self._told[index] = True
         if value.ok:
             costs = np.asarray(value.costs, dtype=float)
             self._F[index] = costs
