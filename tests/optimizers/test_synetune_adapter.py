@@ -1,0 +1,286 @@
+"""The Syne Tune adapters: space mapping, driving Syne Tune's own schedulers, rungs as carps trials, failures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("syne_tune")
+
+from ConfigSpace import (  # noqa: E402
+    CategoricalHyperparameter,
+    ConfigurationSpace,
+    Constant,
+    EqualsCondition,
+    ForbiddenEqualsClause,
+    OrdinalHyperparameter,
+    UniformFloatHyperparameter,
+    UniformIntegerHyperparameter,
+)
+from syne_tune import config_space as sp  # noqa: E402
+
+from carps.core.errors import CarpsError  # noqa: E402
+from carps.core.space import in_space  # noqa: E402
+from carps.core.types import Fidelity, Objective, TrialStatus, TrialValue  # noqa: E402
+from carps.optimizers.synetune_adapter import (  # noqa: E402
+    SyneTuneBlackbox,
+    SyneTuneMOASHA,
+    SyneTuneMultiFidelity,
+    SyneTuneMultiObjective,
+    synetune_space,
+)
+
+
+def _numeric() -> ConfigurationSpace:
+    return ConfigurationSpace({"x": (-2.0, 2.0), "y": (0.0, 1.0)})
+
+
+def _conditional() -> ConfigurationSpace:
+    space = ConfigurationSpace()
+    space.add([CategoricalHyperparameter("kind", ["a", "b"]), UniformFloatHyperparameter("gamma", 0.0, 1.0), UniformFloatHyperparameter("x", 0.0, 1.0)])
+    space.add(EqualsCondition(space["gamma"], space["kind"], "a"))
+    return space
+
+
+def _cost(config: dict) -> float:
+    return sum(float(v) ** 2 for v in config.values() if isinstance(v, (int, float)))
+
+
+# space -------------------------------------------------------------------------------------------------
+def test_space_mapping_keeps_log_scales_integers_categoricals_ordinals_and_constants() -> None:
+    space = ConfigurationSpace()
+    space.add([
+        UniformFloatHyperparameter("lr", 1e-4, 1.0, log=True),
+        UniformFloatHyperparameter("x", -1.0, 1.0),
+        UniformIntegerHyperparameter("width", 1, 64, log=True),
+        UniformIntegerHyperparameter("depth", 1, 8),
+        CategoricalHyperparameter("kind", ["a", "b", "c"]),
+        OrdinalHyperparameter("size", ["small", "medium", "large"]),
+        OrdinalHyperparameter("batch", [16, 32, 64]),
+        Constant("fixed", "yes"),
+    ])
+    domains = synetune_space(space).config_space
+    assert isinstance(domains["lr"], sp.Float) and sp.is_log_space(domains["lr"]) and (domains["lr"].lower, domains["lr"].upper) == (1e-4, 1.0)
+    assert isinstance(domains["x"], sp.Float) and not sp.is_log_space(domains["x"])
+    assert isinstance(domains["width"], sp.Integer) and sp.is_log_space(domains["width"]) and (domains["width"].lower, domains["width"].upper) == (1, 64)
+    assert isinstance(domains["depth"], sp.Integer) and not sp.is_log_space(domains["depth"])
+    assert type(domains["kind"]) is sp.Categorical and domains["kind"].categories == ["a", "b", "c"]
+    # a non-numeric ordinal keeps its order as an index ("equal"); increasing numbers become a finite numeric range ("nn")
+    assert type(domains["size"]) is sp.Ordinal and domains["size"].categories == ["small", "medium", "large"]
+    assert type(domains["batch"]) is sp.OrdinalNearestNeighbor and domains["batch"].categories == [16, 32, 64]
+    assert domains["fixed"] == "yes"
+
+
+def test_mixed_type_categories_travel_as_labels_and_come_back_as_values() -> None:
+    space = ConfigurationSpace({"mixed": [1, "two", 3.0]})
+    mapped = synetune_space(space)
+    assert mapped.config_space["mixed"].categories == ["0", "1", "2"]
+    assert [mapped.to_values({"mixed": label})["mixed"] for label in ("0", "1", "2")] == [1, "two", 3.0]
+
+
+def test_values_are_clipped_to_the_bounds_and_plain() -> None:
+    mapped = synetune_space(ConfigurationSpace({"lr": UniformFloatHyperparameter("lr", 1e-4, 1.0, log=True), "n": (1, 5)}))
+    values = mapped.to_values({"lr": np.float64(1.0000000000000002), "n": np.int64(3)})
+    assert values == {"lr": 1.0, "n": 3} and type(values["lr"]) is float and type(values["n"]) is int
+
+
+# blackbox ----------------------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # statsmodels, on the hand-driven side
+@pytest.mark.parametrize("searcher, kwargs", [("kde", {"num_min_data_points": 3}), ("regularized_evolution", {"population_size": 4})])
+def test_blackbox_proposes_what_syne_tune_proposes_when_driven_by_hand(searcher: str, kwargs: dict) -> None:
+    from syne_tune.optimizer.schedulers.ask_tell_scheduler import AskTellScheduler
+    from syne_tune.optimizer.schedulers.single_objective_scheduler import SingleObjectiveScheduler
+
+    space, seed, steps = _numeric(), 5, 14
+    opt = SyneTuneBlackbox(space, seed=seed, searcher=searcher, **kwargs)
+    ours = []
+    for _ in range(steps):
+        info = opt.ask()
+        ours.append(info.config)
+        opt.tell(info, _cost(info.config))
+
+    outer = np.random.get_state()
+    np.random.seed(seed)  # Syne Tune draws random configurations from numpy's global generator
+    try:
+        config_space = {"x": sp.uniform(-2.0, 2.0), "y": sp.uniform(0.0, 1.0)}
+        scheduler = SingleObjectiveScheduler(config_space, metric="cost_0", searcher=searcher, random_seed=seed, searcher_kwargs={"random_seed": seed, **kwargs})
+        by_hand = AskTellScheduler(scheduler)
+        theirs = []
+        for _ in range(steps):
+            trial = by_hand.ask()
+            theirs.append(dict(trial.config))
+            by_hand.tell(trial, {"cost_0": _cost(trial.config)})
+    finally:
+        np.random.set_state(outer)
+    assert ours == theirs
+
+
+def test_the_global_numpy_generator_is_left_alone_and_runs_do_not_disturb_each_other() -> None:
+    def run(interleave: bool) -> list:
+        a = SyneTuneBlackbox(_numeric(), seed=1, searcher="regularized_evolution", population_size=3)
+        b = SyneTuneBlackbox(_numeric(), seed=2, searcher="regularized_evolution", population_size=3)
+        asked = []
+        for _ in range(8):
+            for opt in (a, b) if interleave else (a,):
+                info = opt.ask()
+                opt.tell(info, _cost(info.config))
+                if opt is a:
+                    asked.append(info.config)
+        return asked
+
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    alone = run(False)
+    assert np.array_equal(np.random.get_state()[1], before)
+    assert run(True) == alone
+
+
+def test_conditions_drop_inactive_values_and_syne_tune_is_told_the_full_proposal() -> None:
+    opt = SyneTuneBlackbox(_conditional(), seed=3, searcher="regularized_evolution", population_size=4)
+    for _ in range(12):
+        info = opt.ask()
+        assert in_space(opt.space, info.config)
+        assert ("gamma" in info.config) == (info.config["kind"] == "a")
+        assert set(info.handle.config) == {"kind", "gamma", "x"}
+        opt.tell(info, _cost(info.config))
+
+
+def test_forbidden_proposals_are_never_asked_and_are_told_as_the_worst_cost() -> None:
+    space = ConfigurationSpace({"kind": ["a", "b", "c"], "x": (0.0, 1.0)})
+    space.add(ForbiddenEqualsClause(space["kind"], "c"))
+    opt = SyneTuneBlackbox(space, seed=0, searcher="regularized_evolution", population_size=50)
+    costs = []
+    for _ in range(15):
+        info = opt.ask()
+        assert info.config["kind"] != "c"
+        costs.append(_cost(info.config))
+        opt.tell(info, costs[-1])
+    told = opt._ask_tell.completed_experiments.values()
+    rejected = [t for t in told if t.config["kind"] == "c"]
+    assert rejected, "seed 0 proposes kind=c within 15 trials"
+    assert {t.metrics["cost_0"] for t in rejected} <= {max(costs[: i + 1]) for i in range(len(costs))}
+    assert len(told) == 15 + len(rejected)
+
+
+def test_failures_are_told_as_the_worst_cost_seen_once_there_is_one() -> None:
+    opt = SyneTuneBlackbox(_numeric(), seed=0, searcher="regularized_evolution", population_size=10)
+    first = opt.ask()
+    opt.tell(first, TrialValue(None, TrialStatus.CRASHED, "boom"))
+    assert opt._ask_tell.completed_experiments == {}  # nothing to impute yet
+    second = opt.ask()
+    opt.tell(second, 2.5)
+    third = opt.ask()
+    opt.tell(third, 1.0)
+    opt.tell(opt.ask(), TrialValue(None, TrialStatus.INVALID, "nan"))
+    told = {t.trial_id: t.metrics["cost_0"] for t in opt._ask_tell.completed_experiments.values()}
+    assert told == {0: 2.5, 1: 2.5, 2: 1.0, 3: 2.5}
+
+
+def test_bad_parameters_are_one_line_errors() -> None:
+    with pytest.raises(CarpsError, match="unknown Syne Tune searcher"):
+        SyneTuneBlackbox(_numeric(), searcher="nope")
+    with pytest.raises(CarpsError, match="rejected its parameters"):
+        SyneTuneBlackbox(_numeric(), searcher="kde", not_a_parameter=1)
+    with pytest.raises(CarpsError, match="grace period"):
+        SyneTuneMultiFidelity(_numeric(), fidelity=Fidelity("frac", 0.0, 1.0))
+    with pytest.raises(CarpsError, match="needs a task with a fidelity"):
+        SyneTuneMultiFidelity(_numeric())
+
+
+# multi-fidelity ---------------------------------------------------------------------------------------
+def _chains(opt, cost, n: int) -> list[tuple[int, float]]:
+    """(Syne Tune trial id, fidelity) of ``n`` carps trials."""
+    out = []
+    for _ in range(n):
+        info = opt.ask()
+        out.append((info.handle[0].trial_id, info.fidelity))
+        opt.tell(info, cost(info))
+    return out
+
+
+def test_asha_climbs_the_rungs_of_the_fidelity_range_and_stops_bad_trials() -> None:
+    fid = Fidelity("epochs", 3, 27, integer=True)
+    opt = SyneTuneMultiFidelity(_numeric(), fidelity=fid, seed=0)
+    # trial 0 is alone in every rung, so it continues to max_t; trial 1 is worse at rung 3 and stopped there
+    cost = lambda info: 0.0 if info.handle[0].trial_id == 0 else 10.0  # noqa: E731
+    assert _chains(opt, cost, 5) == [(0, 3), (0, 9), (0, 27), (1, 3), (2, 3)]
+    assert opt._scheduler.trial_info.keys() == {2}  # stopped and finished trials are removed, as Syne Tune's tuner removes them
+
+
+def test_a_trial_that_passes_the_top_rung_ends_at_the_highest_fidelity() -> None:
+    opt = SyneTuneMultiFidelity(_numeric(), fidelity=Fidelity("epochs", 1, 10, integer=True), seed=0)
+    assert [f for _, f in _chains(opt, lambda info: 0.0, 4)] == [1, 3, 9, 10]
+
+
+def test_integer_fidelities_run_a_rung_at_the_first_integer_level_at_or_above_it() -> None:
+    opt = SyneTuneMultiFidelity(_numeric(), fidelity=Fidelity("epochs", 2, 40, integer=True), seed=0, reduction_factor=2.5)
+    levels = [f for _, f in _chains(opt, lambda info: 0.0, 5)]
+    assert levels == [2, 5, 13, 32, 40]  # rungs 2, 5, 12.5, 31.25, then max_t
+    assert all(isinstance(f, int) for f in levels)
+
+
+def test_float_fidelities_keep_the_rung_levels() -> None:
+    opt = SyneTuneMultiFidelity(_numeric(), fidelity=Fidelity("frac", 0.1, 0.9), seed=0)
+    assert [f for _, f in _chains(opt, lambda info: 0.0, 3)] == pytest.approx([0.1, 0.3, 0.9])
+
+
+def test_hyperband_starts_trials_at_the_lowest_rung_of_their_bracket() -> None:
+    opt = SyneTuneMultiFidelity(_numeric(), fidelity=Fidelity("epochs", 1, 27, integer=True), seed=0, brackets="all")
+    assert len(opt._scheduler.brackets) == 4
+    starts = {}
+    for trial_id, level in _chains(opt, lambda info: float(info.handle[0].trial_id), 60):
+        starts.setdefault(trial_id, level)
+    assert set(starts.values()) == {1, 3, 9, 27}
+
+
+def test_a_failed_rung_goes_through_syne_tunes_failure_path_and_ends_the_chain() -> None:
+    opt = SyneTuneMultiFidelity(_numeric(), fidelity=Fidelity("epochs", 3, 27, integer=True), seed=0)
+    seen = []
+    opt._scheduler.on_trial_error = lambda trial, original=opt._scheduler.on_trial_error: (seen.append(trial.trial_id), original(trial))
+    info = opt.ask()
+    opt.tell(info, TrialValue(None, TrialStatus.CRASHED, "boom"))
+    assert seen == [0] and opt._scheduler.trial_info == {}
+    nxt = opt.ask()
+    assert (nxt.handle[0].trial_id, nxt.fidelity) == (1, 3)
+
+
+def test_multi_fidelity_forbidden_proposals_are_dropped_before_they_become_trials() -> None:
+    space = ConfigurationSpace({"kind": ["a", "b", "c"], "x": (0.0, 1.0)})
+    space.add(ForbiddenEqualsClause(space["kind"], "c"))
+    opt = SyneTuneMultiFidelity(space, fidelity=Fidelity("epochs", 3, 27, integer=True), seed=0)
+    ids = []
+    for _ in range(20):
+        info = opt.ask()
+        assert info.config["kind"] != "c"
+        ids.append(info.handle[0].trial_id)
+        opt.tell(info, info.config["x"])
+    assert sorted(set(ids)) == list(range(max(ids) + 1))  # consecutive: no trial was spent on a forbidden proposal
+
+
+def test_bohb_fits_syne_tunes_kde_once_it_has_enough_trials() -> None:
+    opt = SyneTuneMultiFidelity(_numeric(), fidelity=Fidelity("epochs", 3, 27, integer=True), seed=0, searcher="kde")
+    _chains(opt, lambda info: _cost(info.config), 30)
+    from syne_tune.optimizer.schedulers.searchers.kde import KernelDensityEstimator
+
+    assert isinstance(opt._scheduler.searcher.searcher, KernelDensityEstimator)
+    assert opt._scheduler.searcher.searcher.num_min_data_points == 3  # d + 1 (see the adapter)
+
+
+# multi-objective --------------------------------------------------------------------------------------
+def test_multiobjective_costs_reach_the_searcher_per_objective() -> None:
+    objectives = (Objective("a"), Objective("b", minimize=False))
+    opt = SyneTuneMultiObjective(_numeric(), objectives, seed=0, population_size=3)
+    for _ in range(6):
+        info = opt.ask()
+        opt.tell(info, (info.config["x"], info.config["y"]))  # b is maximized: told as -y
+    population = opt._ask_tell.base_scheduler.searcher.population
+    assert all(e.results == [e.config["x"], -e.config["y"]] for e in population)
+
+
+def test_moasha_ranks_rungs_by_every_objective() -> None:
+    objectives = (Objective("a"), Objective("b"))
+    opt = SyneTuneMOASHA(_numeric(), objectives, fidelity=Fidelity("epochs", 3, 27, integer=True), seed=0)
+    levels = _chains(opt, lambda info: (info.config["x"], -info.config["x"]), 12)
+    assert levels[:3] == [(0, 3), (0, 9), (0, 27)]
+    rung3 = dict(opt._scheduler.brackets[0].rungs)[3]
+    assert all(set(m) == {"cost_0", "cost_1"} for m in rung3.values())
