@@ -16,6 +16,16 @@ is a failed trial. MOEA/D (no constraint handling in pymoo) and NSGA-III (whose 
 ties between equally infeasible individuals with an unseeded generator in pymoo 0.6.2) are told
 the worst costs alone.
 
+The run's seed is pymoo's ``seed`` (``algorithm.setup(problem, seed=...)``); ``cma``, behind pymoo's
+CMA-ES, seeds and draws from numpy's global generator, which the adapter swaps for a private one
+around every pymoo call. pymoo's termination is ``NoTermination``: carps' loop owns the budget; when
+pymoo has nothing left to propose (CMA-ES converged without restarts, a GA that mates only
+duplicates) the run ends there (``StopRun``). On momf tasks the multi-objective algorithms run every
+trial at the highest fidelity. The loop's ``eval_batch`` (a fixed number of asks before the tells)
+is not offered: pymoo's generations vary in size (MOEA/D proposes one individual at a time,
+duplicates and forbidden proposals shorten a GA's), so a fixed batch would run past a generation
+whose results pymoo needs first.
+
 >>> from ConfigSpace import ConfigurationSpace
 >>> opt = PymooSingleObjective(ConfigurationSpace({"x": (0.0, 1.0), "k": ["a", "b"]}), seed=1, algorithm="ga", population_size=4)
 >>> sorted(opt.ask().config)
@@ -163,8 +173,31 @@ def _own_global_numpy_rng(state: list[Any]) -> Iterator[None]:
         np.random.set_state(outside)
 
 
+def _check_arguments(cls: type, kwargs: dict[str, Any]) -> None:
+    """Refuse a catalog argument that no ``__init__`` of the algorithm's classes names (pymoo's base swallows them)."""
+    import inspect
+
+    known = {
+        name
+        for klass in cls.__mro__
+        if "__init__" in vars(klass)
+        for name, param in inspect.signature(vars(klass)["__init__"]).parameters.items()
+        if param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL)
+    }
+    unknown = sorted(set(kwargs) - known)
+    if unknown:
+        raise CarpsError(f"pymoo's {cls.__name__} takes no argument {', '.join(map(repr, unknown))}; its arguments: {', '.join(sorted(known - {'self'}))}")
+
+
 def _build_algorithm(name: str, n_objectives: int, population_size: int | None, kwargs: dict[str, Any]) -> Any:
     """pymoo's algorithm ``name`` with the population size and the variant's extra arguments."""
+    algorithm = _construct(name, n_objectives, population_size, kwargs)
+    if name != "cmaes":  # CMA-ES passes the rest on to cma as options, which cma checks itself
+        _check_arguments(type(algorithm), kwargs)
+    return algorithm
+
+
+def _construct(name: str, n_objectives: int, population_size: int | None, kwargs: dict[str, Any]) -> Any:
     pop = None if population_size is None else int(population_size)
     if name == "cmaes":
         from pymoo.algorithms.soo.nonconvex.cmaes import CMAES

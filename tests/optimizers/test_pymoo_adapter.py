@@ -303,5 +303,7 @@ def test_bad_parameters_are_one_line_errors() -> None:
         PymooSingleObjective(_space(), seed=1, algorithm="nsga2")
     with pytest.raises(CarpsError, match="population_size must be at least 2"):
         PymooMultiObjective(_space(), TWO, seed=1, algorithm="nsga2", population_size=1)
+    with pytest.raises(CarpsError, match="NSGA2 takes no argument 'pop'"):
+        PymooMultiObjective(_space(), TWO, seed=1, algorithm="nsga2", pop=4)
     with pytest.raises(CarpsError, match="not a constant"):
         PymooSingleObjective(ConfigurationSpace({"c": Constant("c", 1)}), seed=1, algorithm="ga")
