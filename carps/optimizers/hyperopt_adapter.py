@@ -178,6 +178,44 @@ def _seeding_global_rngs(suggest: Callable[..., Any]) -> Callable[..., Any]:
     return seeded
 
 
+class SteppedHyperopt:
+    """HyperOpt's ``fmin`` loop cut into its two halves: :meth:`new_trial` (suggest and insert) and :meth:`complete`.
+
+    ``new_trial`` makes the calls one iteration of ``fmin(..., rstate=numpy.random.default_rng(seed))``
+    makes before it evaluates, so the same losses give the same trials as ``fmin``.
+    """
+
+    def __init__(self, expr: Any, suggest: Callable[..., Any], seed: int) -> None:
+        hyperopt = require("hyperopt", extra="hyperopt")
+        self.suggest = suggest
+        self.trials = hyperopt.Trials()
+        # the objective is never called: carps evaluates, and complete() fills the result in
+        self.domain = hyperopt.Domain(_never_called, expr)
+        self.rstate = np.random.default_rng(seed)
+        self._ok, self._fail, self._done = hyperopt.STATUS_OK, hyperopt.STATUS_FAIL, hyperopt.JOB_STATE_DONE
+
+    def new_trial(self) -> dict[str, Any]:
+        """The next suggested trial document, inserted into the trials (its ``misc.vals`` hold the values)."""
+        trials = self.trials
+        new_ids = trials.new_trial_ids(1)
+        trials.refresh()
+        docs = self.suggest(new_ids, self.domain, trials, self.rstate.integers(2**31 - 1))
+        if not docs:
+            raise CarpsError("HyperOpt suggested no trial")
+        trials.insert_trial_docs(docs)
+        trials.refresh()
+        return trials._dynamic_trials[-1]  # the inserted copy, which trials.refresh() reads
+
+    def complete(self, doc: dict[str, Any], loss: float | None) -> None:
+        """Finish ``doc`` with ``loss``, or as ``STATUS_FAIL`` when it is ``None``."""
+        # fmin stamps these with the clock; adaptive TPE subtracts them (a trial time it then never uses),
+        # so a fixed stamp keeps runs reproducible
+        doc["book_time"] = doc["refresh_time"] = _STAMP
+        doc["state"] = self._done
+        doc["result"] = {"status": self._ok, "loss": loss} if loss is not None else {"status": self._fail, "loss": None}
+        self.trials.refresh()
+
+
 class HyperoptOptimizer(Optimizer):
     """A HyperOpt algorithm (``tpe``, ``atpe``, ``anneal``, ``rand``) driven one trial at a time; other parameters go to its ``suggest``.
 
@@ -190,27 +228,10 @@ class HyperoptOptimizer(Optimizer):
     max_rejections = 1000
 
     def _setup(self, algorithm: str = "tpe", **kwargs: Any) -> None:
-        hyperopt = require("hyperopt", extra="hyperopt")
-        self._suggest = _algorithm(algorithm, **kwargs)
+        suggest = _algorithm(algorithm, **kwargs)
         expr, self._decoders, self._constants = hyperopt_space(self.space)
-        self._trials = hyperopt.Trials()
-        # the objective is never called: carps evaluates, and tell fills the result in
-        self._domain = hyperopt.Domain(_never_called, expr)
-        self._rstate = np.random.default_rng(self.seed)
+        self._hyperopt = SteppedHyperopt(expr, suggest, self.seed)
         self._legalize = needs_legalizing(self.space)
-        self._ok, self._fail, self._done = hyperopt.STATUS_OK, hyperopt.STATUS_FAIL, hyperopt.JOB_STATE_DONE
-
-    def _new_trial(self) -> dict[str, Any]:
-        """One step of ``fmin``'s loop without the evaluation: the suggested trial document, inserted."""
-        trials = self._trials
-        new_ids = trials.new_trial_ids(1)
-        trials.refresh()
-        docs = self._suggest(new_ids, self._domain, trials, int(self._rstate.integers(2**31 - 1)))
-        if not docs:
-            raise CarpsError("HyperOpt suggested no trial")
-        trials.insert_trial_docs(docs)
-        trials.refresh()
-        return trials._dynamic_trials[-1]  # the inserted copy, which trials.refresh() reads
 
     def _config(self, doc: dict[str, Any]) -> dict[str, Any]:
         # an inactive label of a nested choice has no value: it is not in the configuration
@@ -218,29 +239,21 @@ class HyperoptOptimizer(Optimizer):
         config.update(self._constants)
         return config
 
-    def _complete(self, doc: dict[str, Any], loss: float | None) -> None:
-        # fmin stamps these with the clock; adaptive TPE subtracts them (a trial time it then never uses),
-        # so a fixed stamp keeps runs reproducible
-        doc["book_time"] = doc["refresh_time"] = _STAMP
-        doc["state"] = self._done
-        doc["result"] = {"status": self._ok, "loss": loss} if loss is not None else {"status": self._fail, "loss": None}
-        self._trials.refresh()
-
     def _ask(self) -> TrialInfo:
         for _ in range(self.max_rejections):
-            doc = self._new_trial()
+            doc = self._hyperopt.new_trial()
             config = self._config(doc)
             if not self._legalize:
                 return TrialInfo(config=config, handle=doc)
             legal = legalize(self.space, config)
             if legal is not None:
                 return TrialInfo(config=legal, handle=doc)
-            self._complete(doc, None)
+            self._hyperopt.complete(doc, None)
         raise CarpsError(f"HyperOpt proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         cost = float(value.costs[0]) if value.ok and value.costs else math.nan  # type: ignore[index]
-        self._complete(info.handle, cost if math.isfinite(cost) else None)
+        self._hyperopt.complete(info.handle, cost if math.isfinite(cost) else None)
 
 
 _STAMP = datetime.datetime(2000, 1, 1)

@@ -179,7 +179,7 @@ def test_forbidden_proposals_are_rejected_and_told_as_failed():
         info = opt.ask()
         assert info.config["kind"] != "c"
         opt.tell(info, TrialValue((info.config["x"],)))
-    docs = opt._trials.trials
+    docs = opt._hyperopt.trials.trials
     rejected = [d for d in docs if d["misc"]["vals"]["kind"] == [2]]
     assert rejected and len(docs) == 10 + len(rejected)
     assert all(d["result"]["status"] == hyperopt.STATUS_FAIL for d in rejected)
@@ -193,7 +193,7 @@ def test_failures_are_told_as_status_fail():
     opt.tell(info, TrialValue((float("nan"),)))  # not OK either: a loss hyperopt must not see
     info = opt.ask()
     opt.tell(info, TrialValue((1.5,)))
-    results = [t["result"] for t in opt._trials.trials]
+    results = [t["result"] for t in opt._hyperopt.trials.trials]
     assert [r["status"] for r in results] == ["fail", "fail", "ok"] and results[2]["loss"] == 1.5
 
 
