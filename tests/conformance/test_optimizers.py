@@ -32,6 +32,11 @@ WARMUP = {
     "optuna/tpe_full_fidelity": {"n_startup_trials": 4},
     "optuna/nsga3": {"population_size": 4},
     "bo/gp": {"n_initial": 4},
+    "skopt/gp": {"n_initial_points": 4},
+    "skopt/rf": {"n_initial_points": 4},
+    "skopt/et": {"n_initial_points": 4},
+    "skopt/gbrt": {"n_initial_points": 4},
+    "hyperopt/tpe": {"n_startup_jobs": 4},
     "synetune/bore": {"init_random": 4},
     "synetune/rea": {"population_size": 4},
     "synetune/mo_rea": {"population_size": 4},
@@ -46,7 +51,8 @@ WARMUP = {
 }
 # model fits of a second or more per trial on a shared 2-core machine (an 8-d mixed probe space);
 # pymoo/agemoea: its survival is numba-compiled anew in every process (10 s and more)
-SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "bo/gp", "optuna/gp", "synetune/bore", "pymoo/agemoea"}
+SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "bo/gp", "optuna/gp", "synetune/bore", "pymoo/agemoea",
+        "skopt/gp", "skopt/rf", "skopt/et", "skopt/gbrt", "hyperopt/atpe"}
 # The same-seed check runs at least 3 times each method's initial design, in this process and in a
 # fresh interpreter. With the warm-up above the slow model-based methods start modelling after 4
 # trials (SMAC's design is a quarter of the budget), so 12 trials compare 8 model-based proposals;
