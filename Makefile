@@ -10,7 +10,12 @@ STAMP := $(VENV)/.carps-installed
 EXPERIMENT ?= default
 DEFAULT_RUN ?= optimizer=random,optuna/tpe,smac task='blackbox/bbob/f*_d2_i1' seed=1,2 n_trials=30 n_jobs=2
 
-.PHONY: run test bench install browser clean docs
+# every family's default per task type on each type's shipped dev subset (docs/baselines.md)
+BASELINE_FAMILIES ?= random,optuna,smac,bo,dehb,nevergrad,synetune,skopt,hyperopt,ax,vizier,pymoo
+BASELINE_TASKS ?= subset/blackbox/k10_dev,subset/multifidelity/k10_dev,subset/multiobjective/k10_dev,subset/momf/k10_dev
+N_JOBS ?= 2
+
+.PHONY: run test bench baselines install browser clean docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +45,12 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	@if [ -z "$$CARPS_YAHPO_DATA" ] && [ -d ../shared/data/yahpo ]; then export CARPS_YAHPO_DATA="$$(cd ../shared/data/yahpo && pwd)"; fi; \
 	for script in tests/perf/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# one thread per run: the process pool parallelizes runs, BLAS threads on top would oversubscribe the cores
+baselines: $(STAMP)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/carps run optimizer=$(BASELINE_FAMILIES) task=$(BASELINE_TASKS) seed=1,2,3 experiment=baselines n_jobs=$(N_JOBS)
+	$(BIN)/carps report experiment=baselines format=markdown
+	$(BIN)/carps report experiment=baselines
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
