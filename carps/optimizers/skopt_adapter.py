@@ -39,10 +39,10 @@ def skopt_dimensions(space: Any) -> tuple[list[Any], dict[str, tuple[Any, ...]],
 
     A float's normal or beta prior is dropped (skopt's priors are uniform and log-uniform only).
 
-    >>> from ConfigSpace import ConfigurationSpace
-    >>> dims, ordinals, constants = skopt_dimensions(ConfigurationSpace({"lr": (1e-3, 1.0, "log"), "c": "fixed"}))
-    >>> [d.name for d in dims], constants
-    (['lr'], {'c': 'fixed'})
+    >>> from ConfigSpace import ConfigurationSpace, Constant, Float
+    >>> dims, ordinals, constants = skopt_dimensions(ConfigurationSpace([Float("lr", (1e-3, 1.0), log=True), Constant("c", "fixed")]))
+    >>> [(d.name, d.prior) for d in dims], constants
+    ([('lr', 'log-uniform')], {'c': 'fixed'})
     """
     from ConfigSpace import CategoricalHyperparameter, Constant, OrdinalHyperparameter
     from ConfigSpace.hyperparameters import FloatHyperparameter, IntegerHyperparameter
