@@ -10,7 +10,22 @@ facade                    SMAC class                                            
 ``random``                ``RandomFacade``                                       none
 ``hyperband``             ``HyperbandFacade``                                    none (random + Hyperband)
 ``multifidelity``         ``MultiFidelityFacade`` (BOHB-style)                   random forest + Hyperband
+``ac``                    ``AlgorithmConfigurationFacade``                       random forest (EI, 10 trees)
 ========================  =====================================================  ==========================
+
+The multi-fidelity facades race with Hyperband unless ``intensifier: successive_halving`` asks for
+SMAC's ``SuccessiveHalving`` (one bracket: every configuration starts at the lowest rung).
+
+The algorithm-configuration facade races configurations across problem instances and seeds; carps
+tasks have no instances and the scenario is deterministic, so SMAC's intensifier has a single
+instance-seed pair and every configuration is evaluated once, as in the HPO facade. What remains of
+the facade is its own model and search: the default configuration as the only initial design, plain
+EI on an unscaled random forest, and every second configuration drawn at random.
+
+On multi-objective tasks SMAC scalarizes the costs (normalized by the bounds seen so far) for its
+single model: ParEGO draws new Chebyshev weights per step, ``mean`` averages them (SMAC 2.4's
+``MultiObjectiveModel`` is not usable there: its run-history encoder gives the model one target
+column). The incumbents are the Pareto front, kept by the intensifier.
 
 SMAC 2.4 trains its random forest with scikit-learn; ``pyrfr`` is only needed by the optional
 ``smac.model.random_forest.pyrfr`` model, which no facade uses by default, so every facade here runs
@@ -30,6 +45,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 import logging
 import shutil
 import tempfile
@@ -49,16 +65,21 @@ FACADES = {
     "random": "RandomFacade",
     "hyperband": "HyperbandFacade",
     "multifidelity": "MultiFidelityFacade",
+    "ac": "AlgorithmConfigurationFacade",
 }
 _MULTI_FIDELITY_FACADES = {"hyperband", "multifidelity"}
+#: the racing schemes of the multi-fidelity facades (module names in ``smac.intensifier``)
+INTENSIFIERS = {"hyperband": "Hyperband", "successive_halving": "SuccessiveHalving"}
 
 
 class SMACOptimizer(Optimizer):
     """A SMAC facade in ask/tell mode; the subclasses fix which task types it is used for.
 
-    Parameters (catalog ``params``): ``facade`` (see the module table), ``eta`` (Hyperband's halving
-    rate, multi-fidelity facades only), ``n_configs_per_hyperparameter`` (initial design size), and
-    ``multi_objective`` (``parego`` or ``mean``; multi-objective tasks only).
+    Parameters (catalog ``params``): ``facade`` (see the module table), ``eta`` (the halving rate) and
+    ``intensifier`` (``hyperband`` or ``successive_halving``), multi-fidelity facades only;
+    ``n_configs_per_hyperparameter`` (initial design size; not for the ``ac`` and ``random`` facades,
+    whose designs are the default configuration and nothing), and ``multi_objective`` (``parego`` or
+    ``mean``; multi-objective tasks only).
     """
 
     capabilities = Capabilities.of(["blackbox"])
@@ -70,6 +91,7 @@ class SMACOptimizer(Optimizer):
         eta: int = 3,
         n_configs_per_hyperparameter: int | None = None,
         multi_objective: str = "parego",
+        intensifier: str = "hyperband",
     ) -> None:
         require("smac", extra="smac")
         import smac
@@ -105,8 +127,12 @@ class SMACOptimizer(Optimizer):
         facade_cls = getattr(smac, FACADES[facade])
         kwargs: dict[str, Any] = {}
         if multi_fidelity:
-            kwargs["intensifier"] = facade_cls.get_intensifier(scenario, eta=eta)
+            kwargs["intensifier"] = _intensifier(scenario, intensifier, eta, multi_objective=n_objectives > 1)
+        elif intensifier != "hyperband":
+            raise CarpsError(f"SMAC facade '{facade}' has no multi-fidelity intensifier; 'intensifier' is for the {sorted(_MULTI_FIDELITY_FACADES)} facades")
         if n_configs_per_hyperparameter is not None:
+            if "n_configs_per_hyperparameter" not in inspect.signature(facade_cls.get_initial_design).parameters:
+                raise CarpsError(f"SMAC facade '{facade}' has a fixed initial design; drop n_configs_per_hyperparameter")
             kwargs["initial_design"] = facade_cls.get_initial_design(scenario, n_configs_per_hyperparameter=n_configs_per_hyperparameter)
         if n_objectives > 1:
             if multi_objective == "parego":
@@ -162,6 +188,23 @@ class SMACOptimizer(Optimizer):
         return costs[0] if len(costs) == 1 else list(costs)
 
 
+def _intensifier(scenario: Any, name: str, eta: int, multi_objective: bool) -> Any:
+    """SMAC's Hyperband or successive halving for ``scenario``.
+
+    With several objectives the incumbents are the Pareto front of the full-fidelity trials
+    (``incumbent_selection="highest_budget"``, which is also what carps reports). SMAC's default,
+    the highest budget each configuration has seen, compares incumbents on the intersection of
+    their budgets; two incumbents last seen at different rungs have none, and SMAC 2.4 stops on an
+    assertion (``update_incumbents``). With one objective there is one incumbent and SMAC's default stays.
+    """
+    if name not in INTENSIFIERS:
+        raise CarpsError(f"unknown SMAC intensifier '{name}'; choose one of {sorted(INTENSIFIERS)}")
+    import smac.intensifier
+
+    selection = "highest_budget" if multi_objective else "highest_observed_budget"
+    return getattr(smac.intensifier, INTENSIFIERS[name])(scenario, eta=eta, incumbent_selection=selection)
+
+
 def _order_local_search_start_points(facade: Any) -> None:
     """Make SMAC's local search start from its points in an order that is the same in every process.
 
@@ -191,7 +234,7 @@ class SMACBlackbox(SMACOptimizer):
 
 
 class SMACMultiFidelity(SMACOptimizer):
-    """SMAC on multi-fidelity tasks (facades ``hyperband``, ``multifidelity``)."""
+    """SMAC on multi-fidelity tasks (facades ``hyperband``, ``multifidelity``; Hyperband or successive halving)."""
 
     capabilities = Capabilities.of(["multifidelity"])
 
@@ -199,14 +242,23 @@ class SMACMultiFidelity(SMACOptimizer):
         super()._setup(facade=facade, **params)
 
 
-class SMACParEGO(SMACOptimizer):
-    """SMAC with ParEGO scalarization on multi-objective tasks (random-forest model by default).
-
-    Not for MOMF tasks: SMAC 2.4's intensifiers fail an internal assertion when budgets and several
-    objectives meet (``update_incumbents``), so the capability is not claimed.
-    """
+class SMACMultiObjective(SMACOptimizer):
+    """SMAC on multi-objective tasks: the HPO facade's random forest on scalarized costs (``parego`` or ``mean``)."""
 
     capabilities = Capabilities.of(["multiobjective"])
 
     def _setup(self, facade: str = "hpo", **params: Any) -> None:
+        super()._setup(facade=facade, **params)
+
+
+class SMACParEGO(SMACMultiObjective):
+    """SMAC with ParEGO scalarization on multi-objective tasks (the name ``smac/parego`` was first given)."""
+
+
+class SMACMultiObjectiveMultiFidelity(SMACOptimizer):
+    """SMAC's multi-fidelity facade with ParEGO on MOMF tasks; incumbents are the full-fidelity Pareto front."""
+
+    capabilities = Capabilities.of(["momf"])
+
+    def _setup(self, facade: str = "multifidelity", **params: Any) -> None:
         super()._setup(facade=facade, **params)

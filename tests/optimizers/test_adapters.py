@@ -179,7 +179,7 @@ def test_missing_dehb_names_its_extra(monkeypatch):
 
 # the catalog -------------------------------------------------------------------------------------------
 FAMILY_DEFAULTS = {
-    "smac": {"blackbox": "smac/hpo", "multifidelity": "smac/bohb", "multiobjective": "smac/parego", "momf": None},
+    "smac": {"blackbox": "smac/hpo", "multifidelity": "smac/bohb", "multiobjective": "smac/parego", "momf": "smac/momf"},
     "optuna": {"blackbox": "optuna/tpe", "multifidelity": "optuna/hyperband", "multiobjective": "optuna/motpe", "momf": "optuna/tpe_full_fidelity"},
     "bo": {"blackbox": "bo/gp", "multifidelity": None, "multiobjective": "bo/gp", "momf": None},
     "dehb": {"blackbox": None, "multifidelity": "dehb", "multiobjective": None, "momf": None},
