@@ -50,7 +50,7 @@ def _without_timings(record: dict) -> dict:
 
 def _long_enough(params: dict) -> int:
     """40 trials, or 3 times an initial design or population the catalog sets (NSGA-II's 20: 60 trials)."""
-    design = max(int(params.get(key) or 0) for key in ("population_size", "n_startup_trials", "n_initial", "n_configs"))
+    design = max(int(params.get(key) or 0) for key in ("population_size", "n_startup_trials", "n_initial", "n_configs", "n_initial_points", "n_startup_jobs"))
     return max(N_TRIALS, 3 * design)
 
 
