@@ -154,18 +154,24 @@ def _algorithm(name: str, **kwargs: Any) -> Callable[..., Any]:
     if name == "atpe":
         if kwargs:
             raise CarpsError(f"HyperOpt's adaptive TPE takes no parameters, got: {', '.join(sorted(kwargs))}")
-        return _seeding_global_rngs(suggest)
+        return _adaptive_tpe(suggest)
     return functools.partial(suggest, **kwargs) if kwargs else suggest
 
 
-def _seeding_global_rngs(suggest: Callable[..., Any]) -> Callable[..., Any]:
-    """``suggest`` run with Python's and numpy's global RNGs seeded from its ``seed``, and restored afterwards.
+def _adaptive_tpe(suggest: Callable[..., Any]) -> Callable[..., Any]:
+    """Adaptive TPE's ``suggest``, seeded, and able to start after failed trials.
 
-    Adaptive TPE ignores the seed it is given and draws from ``random`` and ``numpy.random``: unseeded,
-    runs are not reproducible, and a run would move (and depend on) every other user of those RNGs.
+    ATPE ignores the seed it is given and draws from ``random`` and ``numpy.random``: unseeded, runs
+    are not reproducible, and a run would move (and depend on) every other user of those RNGs. So both
+    are seeded from ``seed`` around the call and restored afterwards. And ATPE takes the minimum of
+    the losses it has seen before anything else, which fails while every trial so far has failed; it
+    is then shown no history at all, which makes it do what it does at the start: sample at random.
     """
+    hyperopt = require("hyperopt", extra="hyperopt")
 
     def seeded(new_ids: list[int], domain: Any, trials: Any, seed: int) -> Any:
+        if not any(t["result"].get("loss") is not None for t in trials.trials):
+            trials = hyperopt.Trials()
         python_state, numpy_state = random.getstate(), np.random.get_state()
         random.seed(int(seed))
         np.random.seed(int(seed) % 2**32)

@@ -197,6 +197,19 @@ def test_failures_are_told_as_status_fail():
     assert [r["status"] for r in results] == ["fail", "fail", "ok"] and results[2]["loss"] == 1.5
 
 
+@pytest.mark.parametrize(("algorithm", "kwargs"), [("tpe", {"n_startup_jobs": 2}), ("anneal", {}), ("atpe", {})])
+def test_every_algorithm_goes_on_after_only_failures(algorithm, kwargs):
+    """Adaptive TPE takes min() of the losses seen, which fails when there are none; the adapter shows it no history then."""
+    if algorithm == "atpe":
+        pytest.importorskip("lightgbm")
+    opt = HyperoptOptimizer(ConfigurationSpace({"x": (0.0, 1.0)}), seed=1, algorithm=algorithm, **kwargs)
+    for _ in range(3):
+        opt.tell(opt.ask(), TrialValue(None, TrialStatus.CRASHED))
+    info = opt.ask()
+    opt.tell(info, TrialValue((info.config["x"],)))
+    assert [t["result"]["status"] for t in opt._hyperopt.trials.trials] == ["fail"] * 3 + ["ok"]
+
+
 def test_adaptive_tpe_is_seeded_and_leaves_the_global_rngs_alone():
     pytest.importorskip("lightgbm")
     space = ConfigurationSpace({"x": (0.0, 1.0), "k": ["a", "b"]})
