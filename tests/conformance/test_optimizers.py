@@ -52,7 +52,7 @@ WARMUP = {
 # model fits of a second or more per trial on a shared 2-core machine (an 8-d mixed probe space);
 # pymoo/agemoea: its survival is numba-compiled anew in every process (10 s and more)
 SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "smac/ac", "smac/morf", "smac/mf_sh", "smac/momf", "bo/gp", "optuna/gp", "synetune/bore", "pymoo/agemoea",
-        "skopt/gp", "skopt/rf", "skopt/et", "skopt/gbrt", "hyperopt/atpe"}
+        "skopt/gp", "skopt/rf", "skopt/et", "skopt/gbrt", "hyperopt/atpe", "ax/botorch"}
 # The same-seed check runs at least 3 times each method's initial design, in this process and in a
 # fresh interpreter. With the warm-up above the slow model-based methods start modelling after 4
 # trials (SMAC's design is a quarter of the budget), so 12 trials compare 8 model-based proposals;
