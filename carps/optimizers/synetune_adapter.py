@@ -44,6 +44,11 @@ its chain ends.
 
 Failures (single fidelity) are told with the worst cost seen so far, per objective.
 
+Defaults that differ from Syne Tune's: the ``kde`` searcher (alone and in BOHB) starts modelling
+after d + 1 observations instead of d (with d its KDE is never fitted before ``top_n_percent`` of
+the data exceeds d, see ``_searcher_defaults``). ``cqr`` is accepted but needs ``huggingface_hub``,
+which Syne Tune's blackbox repository imports and the ``synetune`` extra does not bring.
+
 Seeding. ``random_seed`` seeds every scheduler and searcher. Syne Tune also draws from numpy's
 *global* generator in many places (random configurations of BORE and random search, Hyperband's
 bracket choice, BORE's differential evolution, CQR's sampler); each adapter keeps a private global
@@ -265,6 +270,15 @@ class _SingleFidelity(_SyneTuneBase):
         self._unpriced.clear()
 
 
+def _check_cqr(searcher: str) -> None:
+    if searcher != "cqr":
+        return
+    try:
+        import syne_tune.blackbox_repository  # noqa: F401  (CQR's surrogate imports it, and it imports huggingface_hub)
+    except ImportError as exc:
+        raise CarpsError(f"Syne Tune's CQR searcher needs its blackbox repository, which failed to import ({exc}); install huggingface_hub") from exc
+
+
 #: single-objective searchers by the names of Syne Tune's searcher factory
 BLACKBOX_SEARCHERS = ("bore", "kde", "cqr", "regularized_evolution", "random_search")
 
@@ -278,6 +292,7 @@ class SyneTuneBlackbox(_SingleFidelity):
         if searcher not in BLACKBOX_SEARCHERS:
             raise CarpsError(f"unknown Syne Tune searcher '{searcher}'; choose one of {', '.join(BLACKBOX_SEARCHERS)}")
         self._prepare()
+        _check_cqr(searcher)
         from syne_tune.optimizer.schedulers.single_objective_scheduler import SingleObjectiveScheduler
 
         with self._calling():
@@ -441,6 +456,7 @@ class SyneTuneMultiFidelity(_Rungs):
         if searcher not in MULTIFIDELITY_SEARCHERS:
             raise CarpsError(f"unknown Syne Tune multi-fidelity searcher '{searcher}'; choose one of {', '.join(MULTIFIDELITY_SEARCHERS)}")
         self._prepare()
+        _check_cqr(searcher)
         from syne_tune.optimizer.schedulers.asha import AsynchronousSuccessiveHalving
 
         low, high = self._fidelity_range(grace_period)

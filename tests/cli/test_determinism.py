@@ -32,7 +32,7 @@ TASKS = {
     TaskType.MOMF: "momf/momfsynth/zdt1_d5_s100",
 }
 #: multi-fidelity schedulers: 12 full evaluations are 100+ trials, mostly at low fidelities
-SCHEDULERS = {"smac/bohb", "smac/hyperband", "smac/mf_sh", "smac/momf", "dehb", "optuna/hyperband", "synetune/asha", "synetune/hyperband", "synetune/bohb", "synetune/moasha"}
+SCHEDULERS = {"smac/bohb", "smac/hyperband", "smac/mf_sh", "smac/momf", "dehb", "optuna/hyperband", "synetune/moasha"}
 SCHEDULER_BUDGET = 12
 #: learning-rate-free baselines: one full training on a real workload (they run on nn tasks only)
 NN_TASK = "blackbox/nn/cancer_mlp"

@@ -284,3 +284,13 @@ def test_moasha_ranks_rungs_by_every_objective() -> None:
     assert levels[:3] == [(0, 3), (0, 9), (0, 27)]
     rung3 = dict(opt._scheduler.brackets[0].rungs)[3]
     assert all(set(m) == {"cost_0", "cost_1"} for m in rung3.values())
+
+
+def test_cqr_without_its_blackbox_repository_is_a_one_line_error() -> None:
+    try:
+        import syne_tune.blackbox_repository  # noqa: F401
+    except ImportError:
+        with pytest.raises(CarpsError, match="huggingface_hub"):
+            SyneTuneBlackbox(_numeric(), searcher="cqr")
+    else:
+        pytest.skip("Syne Tune's blackbox repository imports here: CQR can run")
