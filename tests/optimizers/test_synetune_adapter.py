@@ -294,3 +294,13 @@ def test_cqr_without_its_blackbox_repository_is_a_one_line_error() -> None:
             SyneTuneBlackbox(_numeric(), searcher="cqr")
     else:
         pytest.skip("Syne Tune's blackbox repository imports here: CQR can run")
+
+
+def test_missing_syne_tune_names_its_extra(monkeypatch) -> None:
+    import sys
+
+    from carps.core.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "syne_tune", None)  # import syne_tune now raises ImportError
+    with pytest.raises(MissingDependencyError, match=r"carps\[synetune\]"):
+        SyneTuneBlackbox(_numeric(), seed=0)
