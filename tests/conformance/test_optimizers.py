@@ -17,7 +17,7 @@ from carps.testing.optimizer_checks import SAME_SEED_TRIALS
 #: every family of the catalog except the lrfree baselines, which train on nn tasks only (tests/nn)
 FAMILIES = tuple(sorted({e.family for e in get_registry().optimizers.values()} - {"lrfree"}))
 #: families the catalog must hold: a missing one means a catalog folder was lost
-REQUIRED_FAMILIES = ("random", "optuna", "smac", "bo", "dehb", "nevergrad")
+REQUIRED_FAMILIES = ("random", "optuna", "smac", "bo", "dehb", "nevergrad", "synetune", "skopt", "hyperopt", "ax", "pymoo")
 
 # shorter warm-up so the probe budgets (10 trials) reach each method's model-based phase
 WARMUP = {
