@@ -23,6 +23,7 @@ from ConfigSpace import (
 
 from carps.core.errors import CarpsError
 from carps.core.space import in_space
+from tests.optimizers.spaces import mixed_space
 from carps.core.types import TrialStatus, TrialValue
 
 hyperopt = pytest.importorskip("hyperopt")
@@ -30,18 +31,6 @@ hyperopt = pytest.importorskip("hyperopt")
 from carps.optimizers.hyperopt_adapter import HyperoptOptimizer, hyperopt_space, nested_parents  # noqa: E402
 
 
-def mixed_space() -> ConfigurationSpace:
-    space = ConfigurationSpace()
-    space.add([
-        UniformFloatHyperparameter("lr", 1e-5, 1e-1, log=True),
-        UniformFloatHyperparameter("x", -2.0, 3.0),
-        UniformIntegerHyperparameter("units", 8, 512, log=True),
-        UniformIntegerHyperparameter("depth", 1, 6),
-        CategoricalHyperparameter("act", ["relu", "tanh"]),
-        OrdinalHyperparameter("size", ["s", "m", "l"]),
-        Constant("opt", "adam"),
-    ])
-    return space
 
 
 def conditional_space() -> ConfigurationSpace:

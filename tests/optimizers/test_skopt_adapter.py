@@ -19,6 +19,7 @@ from ConfigSpace import (
 
 from carps.core.errors import CarpsError
 from carps.core.space import in_space
+from tests.optimizers.spaces import mixed_space
 from carps.core.types import TrialStatus, TrialValue
 
 skopt = pytest.importorskip("skopt")
@@ -29,18 +30,6 @@ from carps.optimizers.skopt_adapter import SkoptOptimizer, skopt_dimensions, sko
 FAST = {"acq_optimizer_kwargs": {"n_points": 200, "n_restarts_optimizer": 1}}
 
 
-def mixed_space() -> ConfigurationSpace:
-    space = ConfigurationSpace()
-    space.add([
-        UniformFloatHyperparameter("lr", 1e-5, 1e-1, log=True),
-        UniformFloatHyperparameter("x", -2.0, 3.0),
-        UniformIntegerHyperparameter("units", 8, 512, log=True),
-        UniformIntegerHyperparameter("depth", 1, 6),
-        CategoricalHyperparameter("act", ["relu", "tanh"]),
-        OrdinalHyperparameter("size", ["s", "m", "l"]),
-        Constant("opt", "adam"),
-    ])
-    return space
 
 
 def loss(config: dict) -> float:
