@@ -100,6 +100,13 @@ def import_ax() -> Any:
     Its own stderr handler is set to warnings. Importing Ax already logs once at INFO (its SQL
     storage), before any Ax setting can be reached, so logging below WARNING is disabled while it imports.
     """
+    import sys
+
+    if sys.version_info < (3, 11):
+        from carps.core.errors import MissingDependencyError
+
+        raise MissingDependencyError("Ax 1.3 requires Python 3.11 or newer (this is Python "
+                                     f"{sys.version_info.major}.{sys.version_info.minor}); run ax/* on Python 3.11+")
     previous = logging.root.manager.disable
     logging.disable(logging.INFO)
     try:

@@ -70,7 +70,10 @@ def test_killed_workers_are_retried_and_nothing_is_written_twice(ray_cluster, tm
     # batches of 4: a death takes down a batch, whose runs are then retried one per task
     launch_ray(plan.runs, exp, progress=progress, options=RayOptions(batch_size=4, max_retries=1, writer=writer))
     assert sorted(p.name for p in markers.iterdir()) == ["die_once_0.died", "die_once_1.died"]
-    assert progress.counts[DONE] == 10 and progress.counts[FAILED] == 1, (progress.counts, [(o.spec.task, o.error) for o in progress.failures])
+    # with writer=workers a run that finished (and was written) before its batch's worker died is found
+    # complete on the retry and counted as skipped: which runs of a batch finish first is up to Ray
+    finished = progress.counts[DONE] + (progress.counts.get("skipped", 0) if writer == "workers" else 0)
+    assert finished == 10 and progress.counts[FAILED] == 1, (progress.counts, [(o.spec.task, o.error) for o in progress.failures])
     assert progress.retries >= 3  # two batches split, die_always retried once
     for spec in plan.runs:
         folder = spec.folder(exp)
