@@ -66,6 +66,7 @@ def run_trials(
     budget = budget or task.budget
     objectives = task.objectives
     names = task.objective_names
+    constraint_names = task.constraint_names  # empty for unconstrained tasks: their records carry no constraint fields
     fidelity = task.fidelity
     summary = RunSummary()
     perf = time.perf_counter
@@ -88,24 +89,26 @@ def run_trials(
     eval_batch = max(1, int(getattr(optimizer, "eval_batch", 1)))
     vectorized = eval_batch > 1 and task.batch_function is not None
 
-    def outcome_of(evaluate: Any) -> tuple[TrialStatus, Any, str | None, dict[str, Any]]:
+    def outcome_of(evaluate: Any) -> tuple[TrialStatus, Any, str | None, dict[str, Any], tuple[float, ...]]:
         try:
             result = evaluate()
         except TrialTimeout:
-            return TrialStatus.TIMEOUT, None, f"trial exceeded the time limit of {trial_timeout} s", {}
+            return TrialStatus.TIMEOUT, None, f"trial exceeded the time limit of {trial_timeout} s", {}, ()
         except Exception as exc:  # an objective may fail in any way; the run goes on
-            return TrialStatus.CRASHED, None, f"{type(exc).__name__}: {exc}", {}
-        values = result.objectives
-        if all(math.isfinite(v) for v in values):
-            return TrialStatus.OK, values, None, result.info
-        return TrialStatus.INVALID, values, f"objective returned a non-finite value: {values}", result.info
+            return TrialStatus.CRASHED, None, f"{type(exc).__name__}: {exc}", {}, ()
+        values, limits = result.objectives, result.constraints
+        if not all(math.isfinite(v) for v in values):
+            return TrialStatus.INVALID, values, f"objective returned a non-finite value: {values}", result.info, limits
+        if not all(math.isfinite(c) for c in limits):
+            return TrialStatus.INVALID, values, f"constraint returned a non-finite value: {limits}", result.info, limits
+        return TrialStatus.OK, values, None, result.info, limits
 
-    def evaluate_one(info: TrialInfo) -> tuple[tuple[TrialStatus, Any, str | None, dict[str, Any]], float]:
+    def evaluate_one(info: TrialInfo) -> tuple[tuple[TrialStatus, Any, str | None, dict[str, Any], tuple[float, ...]], float]:
         t = perf()
         outcome = outcome_of(lambda: deadline.call(lambda: task.evaluate(info.config, info.fidelity, info.seed)))
         return outcome, perf() - t
 
-    def evaluate_many(infos: list[TrialInfo]) -> list[tuple[tuple[TrialStatus, Any, str | None, dict[str, Any]], float]]:
+    def evaluate_many(infos: list[TrialInfo]) -> list[tuple[tuple[TrialStatus, Any, str | None, dict[str, Any], tuple[float, ...]], float]]:
         if not vectorized or len(infos) == 1 or len({i.seed for i in infos}) > 1:
             return [evaluate_one(info) for info in infos]
         t = perf()
@@ -149,7 +152,7 @@ def run_trials(
             if not infos:
                 break
             started_at = time.time()
-            for info, cost, ((status, values, error, result_info), seconds) in zip(infos, costs, evaluate_many(infos)):
+            for info, cost, ((status, values, error, result_info, limits), seconds) in zip(infos, costs, evaluate_many(infos)):
                 used += cost
                 ok = status is TrialStatus.OK
                 value = TrialValue(
@@ -158,6 +161,7 @@ def run_trials(
                     error=error,
                     wall_time=seconds,
                     budget_cost=cost,
+                    constraints=limits if ok else (),
                 )
                 t2 = perf()
                 optimizer.tell(info, value)
@@ -175,6 +179,10 @@ def run_trials(
                     "started_at": started_at,
                     "wall_time": seconds,
                 }
+                if constraint_names:
+                    # schema 2: constraint values (null where unknown) and feasibility (null for failed trials)
+                    record["constraints"] = dict(zip(constraint_names, [v if math.isfinite(v) else None for v in limits])) if limits else None
+                    record["feasible"] = value.feasible if ok else None
                 if result_info:
                     record["info"] = result_info
                 sink.write(record)
@@ -193,7 +201,9 @@ def _value_from_record(record: dict[str, Any], task: Task) -> TrialValue:
     costs = tuple(o.to_cost(record["objectives"][o.name]) for o in task.objectives) if ok else None
     fid = task.fidelity
     cost = 1.0 if fid is None else fid.cost(record["fidelity"] if record["fidelity"] is not None else fid.high)
-    return TrialValue(costs, TrialStatus(record["status"]), record["error"], record["wall_time"], cost)
+    limits = record.get("constraints") or {}
+    constraints = tuple(float(limits[c.name]) for c in task.constraints) if ok and limits else ()
+    return TrialValue(costs, TrialStatus(record["status"]), record["error"], record["wall_time"], cost, constraints)
 
 
 def _describe(info: TrialInfo, value: TrialValue) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Sequence
 
 from carps.core.errors import UnsupportedTaskError
-from carps.core.types import Budget, Fidelity, Objective, TaskType, TrialInfo, TrialStatus, TrialValue
+from carps.core.types import Budget, Constraint, Fidelity, Objective, TaskType, TrialInfo, TrialStatus, TrialValue
 
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace
@@ -37,10 +37,13 @@ class Capabilities:
     task_types: frozenset[TaskType] = frozenset({TaskType.BLACKBOX})
     conditional: bool = True
     categorical: bool = True
+    #: whether the optimizer models a constrained task's constraints; one that does not still runs on
+    #: such tasks and sees only the objectives (the analysis counts feasible trials only either way)
+    constraints: bool = False
 
     @classmethod
-    def of(cls, task_types: Iterable[str | TaskType], conditional: bool = True, categorical: bool = True) -> Capabilities:
-        return cls(frozenset(TaskType(t) for t in task_types), conditional, categorical)
+    def of(cls, task_types: Iterable[str | TaskType], conditional: bool = True, categorical: bool = True, constraints: bool = False) -> Capabilities:
+        return cls(frozenset(TaskType(t) for t in task_types), conditional, categorical, constraints)
 
 
 def space_features(space: ConfigurationSpace) -> tuple[bool, bool]:
@@ -78,10 +81,14 @@ class Optimizer(ABC):
         fidelity: Fidelity | None = None,
         seed: int = 0,
         budget: Budget | None = None,
+        constraints: Sequence[Constraint] = (),
         **params: Any,
     ) -> None:
         self.space = space
         self.objectives = tuple(objectives)
+        #: the task's constraints; an adapter whose ``capabilities.constraints`` is True reads their values
+        #: from ``TrialValue.constraints`` in ``_tell``, the others may ignore them
+        self.constraints = tuple(constraints)
         self.fidelity = fidelity
         self.seed = int(seed)
         self.budget = budget or Budget(n_trials=100)
@@ -101,7 +108,7 @@ class Optimizer(ABC):
     def for_task(cls, task: Task, seed: int, budget: Budget | None = None, **params: Any) -> Optimizer:
         """Build the adapter for ``task`` after checking that it supports the task."""
         cls.check_supports(task)
-        return cls(task.space, task.objectives, task.fidelity, seed=seed, budget=budget or task.budget, **params)
+        return cls(task.space, task.objectives, task.fidelity, seed=seed, budget=budget or task.budget, constraints=task.constraints, **params)
 
     @classmethod
     def check_supports(cls, task: Task) -> None:
@@ -172,12 +179,13 @@ class Optimizer(ABC):
     def incumbent(self) -> list[tuple[TrialInfo, TrialValue]]:
         """The best trial so far (single objective) or the non-dominated trials (multi-objective).
 
-        On multi-fidelity tasks only trials at the highest fidelity seen are compared.
+        On multi-fidelity tasks only trials at the highest fidelity seen are compared; on constrained
+        tasks only feasible trials.
         """
         return list(self._front)
 
     def _track_incumbent(self, info: TrialInfo, value: TrialValue) -> None:
-        if not value.ok or value.costs is None:
+        if not value.feasible or value.costs is None:
             return
         if self.fidelity is not None:
             level = self.fidelity.high if info.fidelity is None else info.fidelity

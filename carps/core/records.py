@@ -7,7 +7,13 @@ a killed process loses at most the line it was writing; readers drop a half-writ
 Schema (``SCHEMA_VERSION``) of a trial record::
 
     trial, config, fidelity, seed, objectives {name: value}, status, error,
-    budget_used, started_at, wall_time, info (optional)
+    budget_used, started_at, wall_time, info (optional),
+    constraints {name: value} and feasible (only on constrained tasks; since schema 2)
+
+A constrained task's trial is feasible when every constraint value is at most 0; ``feasible`` is
+null (and ``constraints`` may be) for a trial that failed. Readers treat a record without these
+fields (an unconstrained task, or a schema 1 run) as feasible whenever its status is ``ok``, so
+results written under schema 1 still load unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: constraints and feasible on constrained tasks' trials
 RUN_FILE = "run.json"
 TRIALS_FILE = "trials.jsonl"
 

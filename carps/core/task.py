@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from carps.core.types import Budget, Fidelity, Objective, Result, TaskType, as_result
+from carps.core.types import Budget, Constraint, Fidelity, Objective, Result, TaskType, as_result
 
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace
@@ -37,6 +37,20 @@ class Task:
     ... )
     >>> task.evaluate({"x": 0.5}).objectives
     (0.25,)
+
+    A constrained task lists its ``constraints`` and its function returns their values in a
+    :class:`Result` (feasible when every value is at most 0):
+
+    >>> disc = Task(
+    ...     id="blackbox/toy/disc",
+    ...     type=TaskType.BLACKBOX,
+    ...     space=ConfigurationSpace({"x": (-1.0, 1.0)}),
+    ...     objectives=(Objective("y"),),
+    ...     constraints=(Constraint("inside"),),
+    ...     function=lambda config, fidelity, seed: Result((config["x"],), constraints=(config["x"] ** 2 - 0.25,)),
+    ... )
+    >>> disc.evaluate({"x": 0.1}).constraints
+    (-0.24,)
     """
 
     id: str
@@ -49,6 +63,7 @@ class Task:
     batch_function: BatchObjectiveFunction | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     algorithms: tuple[str, ...] = ()  # named algorithms the function also runs; see ALGORITHM_KEY
+    constraints: tuple[Constraint, ...] = ()  # feasible when every value is <= 0; see Constraint
 
     def __post_init__(self) -> None:
         self.algorithms = tuple(self.algorithms)
@@ -58,6 +73,9 @@ class Task:
             raise ValueError(f"task {self.id}: give a function or a batch_function")
         self.type = TaskType(self.type)
         self.objectives = tuple(self.objectives)
+        self.constraints = tuple(Constraint(c) if isinstance(c, str) else c for c in self.constraints)
+        if len({c.name for c in self.constraints}) != len(self.constraints):
+            raise ValueError(f"task {self.id}: constraint names must be unique, got {[c.name for c in self.constraints]}")
         if self.type.multi_fidelity != (self.fidelity is not None):
             raise ValueError(f"task {self.id}: type {self.type.value} {'needs' if self.type.multi_fidelity else 'must not have'} a fidelity")
         if self.type.multi_objective != (len(self.objectives) > 1):
@@ -72,13 +90,21 @@ class Task:
     def objective_names(self) -> tuple[str, ...]:
         return tuple(o.name for o in self.objectives)
 
+    @property
+    def constraint_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.constraints)
+
+    @property
+    def constrained(self) -> bool:
+        return bool(self.constraints)
+
     def evaluate(self, config: dict[str, Any], fidelity: float | None = None, seed: int | None = None) -> Result:
         """Evaluate one configuration (at ``fidelity`` for multi-fidelity tasks; full fidelity if None)."""
         if self.fidelity is not None and fidelity is None:
             fidelity = self.fidelity.high
         if self.function is None:
-            return as_result(self.batch_function([config], [fidelity], seed)[0], len(self.objectives))  # type: ignore[misc]
-        return as_result(self.function(config, fidelity, seed), len(self.objectives))
+            return as_result(self.batch_function([config], [fidelity], seed)[0], len(self.objectives), len(self.constraints))  # type: ignore[misc]
+        return as_result(self.function(config, fidelity, seed), len(self.objectives), len(self.constraints))
 
     def evaluate_batch(
         self,
@@ -93,5 +119,5 @@ class Task:
             fidelities = [self.fidelity.high if f is None else f for f in fidelities]
         if self.batch_function is None:
             return [self.evaluate(c, f, seed) for c, f in zip(configs, fidelities)]
-        n = len(self.objectives)
-        return [as_result(raw, n) for raw in self.batch_function(configs, fidelities, seed)]
+        n, m = len(self.objectives), len(self.constraints)
+        return [as_result(raw, n, m) for raw in self.batch_function(configs, fidelities, seed)]

@@ -46,6 +46,23 @@ class Objective:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """One constraint of a task: a trial is feasible when every constraint's value is at most 0.
+
+    The value is in the task's own units (e.g. ``stress - max_stress``); its size tells optimizers
+    that model constraints how far a configuration is from the feasible region.
+
+    >>> Constraint("stress").satisfied(-0.5), Constraint("stress").satisfied(0.1)
+    (True, False)
+    """
+
+    name: str
+
+    def satisfied(self, value: float) -> bool:
+        return value <= 0.0
+
+
+@dataclass(frozen=True)
 class Fidelity:
     """The budget dimension of a multi-fidelity task (epochs, training-set fraction, ...)."""
 
@@ -106,7 +123,11 @@ class TrialValue:
     """The outcome of one trial as told to the optimizer.
 
     ``costs`` holds every objective in minimization form (maximized objectives are negated); it is
-    ``None`` when the trial failed, and ``status``/``error`` say why.
+    ``None`` when the trial failed, and ``status``/``error`` say why. ``constraints`` holds the
+    constraint values of a constrained task (feasible when all are at most 0), else ``()``.
+
+    >>> TrialValue(costs=(1.0,), constraints=(-0.2, 0.3)).feasible
+    False
     """
 
     costs: tuple[float, ...] | None
@@ -114,24 +135,41 @@ class TrialValue:
     error: str | None = None
     wall_time: float = 0.0
     budget_cost: float = 1.0
+    constraints: tuple[float, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.status is TrialStatus.OK
 
+    @property
+    def feasible(self) -> bool:
+        """A successful trial whose constraints (if any) all hold."""
+        return self.ok and all(c <= 0.0 for c in self.constraints)
+
 
 @dataclass
 class Result:
-    """What a task's objective function returns: objective values in the task's own units."""
+    """What a task's objective function returns: objective values in the task's own units.
+
+    A constrained task also returns its ``constraints`` values (feasible when all are at most 0).
+    """
 
     objectives: tuple[float, ...]
     info: dict[str, Any] = field(default_factory=dict)
+    constraints: tuple[float, ...] = ()
 
 
-def as_result(raw: Any, n_objectives: int) -> Result:
-    """Accept the forms an objective function may return: a number, a sequence, a mapping, a Result."""
+def as_result(raw: Any, n_objectives: int, n_constraints: int = 0) -> Result:
+    """Accept the forms an objective function may return: a number, a sequence, a mapping, a Result.
+
+    A constrained task's function returns a :class:`Result` with ``constraints`` (the other forms
+    carry objectives only).
+    """
     if isinstance(raw, Result):
         result = raw
+        if result.constraints and not all(type(c) is float for c in result.constraints):
+            # numpy scalars from a family's function: plain floats for JSON and comparisons
+            result = Result(result.objectives, result.info, tuple(float(c) for c in result.constraints))
     elif isinstance(raw, (int, float)):
         result = Result((float(raw),))
     elif isinstance(raw, Mapping):
@@ -142,4 +180,9 @@ def as_result(raw: Any, n_objectives: int) -> Result:
         raise TypeError(f"objective function returned {type(raw).__name__}; expected a float, a sequence or a Result")
     if len(result.objectives) != n_objectives:
         raise ValueError(f"objective function returned {len(result.objectives)} values for {n_objectives} objectives")
+    if len(result.constraints) != n_constraints:
+        raise ValueError(
+            f"objective function returned {len(result.constraints)} constraint values for {n_constraints} constraints"
+            + ("; return Result(objectives, constraints=...)" if n_constraints else "")
+        )
     return result

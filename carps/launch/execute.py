@@ -67,6 +67,7 @@ def task_description(task: Task) -> dict[str, Any]:
         "objectives": [{"name": o.name, "minimize": o.minimize, "lower": o.lower, "upper": o.upper} for o in task.objectives],
         "fidelity": None if fid is None else {"name": fid.name, "low": fid.low, "high": fid.high, "log": fid.log},
         "budget": {"n_trials": task.budget.n_trials, "wall_time": task.budget.wall_time},
+        "constraints": [c.name for c in task.constraints],
     }
 
 

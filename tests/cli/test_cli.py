@@ -8,6 +8,7 @@ import subprocess
 import pandas as pd
 import pytest
 
+from carps.core.records import SCHEMA_VERSION
 from tests.conftest import carps_cmd
 
 
@@ -30,7 +31,7 @@ def test_run_gather_report_and_status(cli_env, tmp_path):
     exp = tmp_path / "results" / "e2e"
     folder = exp / "blackbox/bbob/f01_d2_i1/optuna/tpe/seed_2"
     run = json.loads((folder / "run.json").read_text())
-    assert run["status"] == "done" and run["summary"]["n_trials"] == 8 and run["schema"] == 1
+    assert run["status"] == "done" and run["summary"]["n_trials"] == 8 and run["schema"] == SCHEMA_VERSION
     assert run["versions"]["carps"] and run["task"]["objectives"][0]["name"] == "y"
     lines = (folder / "trials.jsonl").read_text().splitlines()
     assert [json.loads(line)["trial"] for line in lines] == list(range(8))
