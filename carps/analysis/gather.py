@@ -2,14 +2,15 @@
 
 ``trials`` has one row per trial::
 
-    experiment, task_id, task_type, family, optimizer, seed, trial, status, fidelity,
+    experiment, task_id, task_type, family, optimizer, seed, trial, status, feasible, fidelity,
     budget_used, budget_fraction, wall_time, started_at, cost_0, cost_1, ...
 
 ``cost_i`` is objective ``i`` in minimization form (maximized objectives negated), NaN when the
-trial failed. ``budget_fraction`` is ``budget_used`` over the run's budget (``n_trials``, counted
+trial failed. ``feasible`` is True for a successful trial that meets its task's constraints (every
+successful trial of an unconstrained task, or of a schema 1 run), False otherwise. ``budget_fraction`` is ``budget_used`` over the run's budget (``n_trials``, counted
 in full-fidelity evaluations), so it runs from ~0 to 1 on every task type. ``runs`` has one row per
 run with its status, timings and the task's objective specification (names, directions, known
-bounds) that normalization needs.
+bounds, constraint names) that normalization and the report need.
 
 Reading is fast and exact: all ``trials.jsonl`` files of an experiment are read in a thread pool,
 joined into large buffers and parsed by Arrow's multi-threaded JSON reader with an explicit schema
@@ -119,6 +120,7 @@ def _run_row(run: dict[str, Any], experiment: str) -> dict[str, Any]:
         "stop_reason": summary.get("stop_reason"),
         "objectives": json.dumps(task.get("objectives") or []),
         "fidelity": json.dumps(task.get("fidelity")),
+        "n_constraints": len(task.get("constraints") or []),
         "wall_time": timings.get("wall_time"),
         "optimizer_time": timings.get("optimizer_time"),
         "overhead_time": timings.get("overhead_time"),
@@ -141,6 +143,7 @@ def _parse_arrow(buf: bytes, names: list[str], n_lines: int) -> dict[str, Any] |
             ("budget_used", pa.float64()),
             ("started_at", pa.float64()),
             ("wall_time", pa.float64()),
+            ("feasible", pa.bool_()),  # absent (null) on unconstrained tasks and schema 1 records
             ("objectives", pa.struct([(n, pa.float64()) for n in names])),
         ]
     )
@@ -169,7 +172,7 @@ def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time")}
+    cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time", "feasible")}
     objs: dict[str, list[float]] = {n: [] for n in names}
     for rec in (json.loads(line) for line in text.splitlines() if line.strip()):  # json: accepts NaN
         for k in cols:
@@ -178,8 +181,9 @@ def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
         for n in names:
             v = values.get(n)
             objs[n].append(np.nan if v is None else float(v))
-    out = {k: np.asarray(v, dtype=float) for k, v in cols.items() if k not in ("status", "trial")}
+    out = {k: np.asarray(v, dtype=float) for k, v in cols.items() if k not in ("status", "trial", "feasible")}
     out["trial"] = np.asarray(cols["trial"], dtype=np.int64)
+    out["infeasible"] = np.asarray([f is False for f in cols["feasible"]], dtype=bool)
     out["status"] = pd.Categorical(cols["status"])
     out["objectives"] = {n: np.asarray(v, dtype=float) for n, v in objs.items()}
     return out
@@ -205,6 +209,8 @@ def _columns(table: Any) -> dict[str, Any]:
 
     out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in ("trial", "fidelity", "budget_used", "started_at", "wall_time")}
     out["fidelity"] = np.asarray(out["fidelity"], dtype=float)
+    # only an explicit false marks a trial infeasible; null (no constraints, schema 1) does not
+    out["infeasible"] = np.asarray(pc.fill_null(pc.invert(table.column("feasible")), False).to_numpy(zero_copy_only=False), dtype=bool)
     # dictionary-encode in Arrow: a million status strings never become Python objects
     status = pc.dictionary_encode(table.column("status")).combine_chunks()
     codes = status.indices.to_numpy(zero_copy_only=False)
@@ -272,12 +278,13 @@ def gather(exp_dir: str | Path, experiment: str | None = None, threads: int | No
     trials["trial"] = cols["trial"]
     status = cols["status"]
     trials["status"] = status.reorder_categories(sorted(status.categories))
+    ok = np.asarray(status == "ok", dtype=bool)
+    trials["feasible"] = ok & ~cols["infeasible"]
     trials["fidelity"] = cols["fidelity"]
     trials["budget_used"] = cols["budget_used"]
     trials["budget_fraction"] = cols["budget_used"] / runs["budget"].to_numpy(dtype=float)[ridx]
     trials["wall_time"] = cols["wall_time"]
     trials["started_at"] = cols["started_at"]
-    ok = np.asarray(status == "ok", dtype=bool)
     for i in range(n_obj):
         # the i-th objective of each run, in minimization form
         name_of = [spec[i]["name"] if len(spec) > i else None for spec in specs]

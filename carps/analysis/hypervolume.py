@@ -7,6 +7,9 @@ point is ``1 + margin`` in every normalized objective (default 1.1, so points on
 volume). The *reference hypervolume* of a task is the hypervolume of the non-dominated union of all
 its runs' points and the known front.
 
+Eligible points are those of successful trials that meet their task's constraints (infeasible points
+never count, neither in a run's hypervolume nor in a task's reference front or nadir).
+
 A run's hypervolume trajectory is the hypervolume of its eligible points so far after each trial; its
 *HV regret* is ``1 - HV / reference HV`` in [0, 1] (0 = as good as everything seen, 1 = nothing yet).
 The regret trajectory has the same columns as single-objective incumbent trajectories, so final and

@@ -8,7 +8,7 @@ in the table (all experiments and optimizers together): the best and worst cost 
 reached. A known optimum (an objective's ``lower`` bound for minimized, ``upper`` for maximized
 objectives, e.g. BBOB's f_opt) replaces the best seen when it is not worse.
 
-Eligible trials are the successful ones; on multi-fidelity tasks only trials at the highest
+Eligible trials are the successful ones that meet their task's constraints (``feasible``); on multi-fidelity tasks only trials at the highest
 fidelity their run reached count, since an incumbent is judged at full fidelity. The incumbent of a
 run after a trial is the best normalized cost among its eligible trials so far (1 before the first).
 """
@@ -29,8 +29,11 @@ def run_codes(trials: Any) -> np.ndarray:
 
 
 def eligible(trials: Any, codes: np.ndarray | None = None) -> np.ndarray:
-    """Boolean mask of trials that may become incumbents (ok; at the run's top fidelity on MF tasks)."""
+    """Boolean mask of trials that may become incumbents (ok and feasible; at the run's top fidelity on MF tasks)."""
     ok = (trials["status"] == "ok").to_numpy()
+    if "feasible" in trials.columns:
+        # only an explicit False excludes a trial: tables gathered before constraints existed have none
+        ok = ok & np.asarray(trials["feasible"].to_numpy() != False, dtype=bool)  # noqa: E712
     fid = trials["fidelity"].to_numpy(dtype=float)
     has_fid = ~np.isnan(fid)
     if not has_fid.any():

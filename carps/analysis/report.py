@@ -111,6 +111,7 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
             " Brackets give 95% bootstrap confidence intervals over tasks.</p>"
         )
     parts.append(f"<h3 id='ranking-{_esc(ttype)}'>Ranking</h3>" + _ranking_html(sub, "HV regret" if mo else "normalized regret"))
+    parts.append(_feasibility_html(result, ttype))
     figs = []
     for metric in METRICS:
         cd = result.cd.get(metric, {}).get(ttype)
@@ -269,6 +270,57 @@ def run_health(result: Analysis) -> Any:
     return pd.DataFrame(rows, columns=["task_type", "optimizer", "runs", "runs_failed", "trials", "trials_failed", "wall_time_mean", "problems"])
 
 
+def feasibility(result: Analysis) -> Any:
+    """Per task type and optimizer, over constrained tasks only: how many trials met every constraint.
+
+    Columns ``task_type, optimizer, tasks, trials, feasible_rate`` (feasible over all trials, failed
+    ones included) and ``runs_without_feasible`` (runs whose incumbent is therefore missing). Empty
+    when no task of the results has constraints.
+
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"task_id": ["t", "u"], "task_type": "blackbox", "optimizer": "o", "seed": 1, "n_constraints": [2, 0]})
+    >>> trials = pd.DataFrame({"task_id": ["t", "t", "u"], "task_type": "blackbox", "optimizer": "o", "seed": 1, "feasible": [True, False, True]})
+    >>> row = feasibility(Analysis(trials, runs, *[None] * 4)).iloc[0]
+    >>> int(row.tasks), int(row.trials), float(row.feasible_rate)
+    (1, 2, 0.5)
+    """
+    import pandas as pd
+
+    columns = ["task_type", "optimizer", "tasks", "trials", "feasible_rate", "runs_without_feasible"]
+    runs, trials = result.runs, result.trials
+    if "n_constraints" not in runs.columns or "feasible" not in trials.columns:
+        return pd.DataFrame(columns=columns)
+    constrained = set(runs.loc[pd.to_numeric(runs["n_constraints"], errors="coerce").fillna(0) > 0, "task_id"].astype(str))
+    sub = trials[trials["task_id"].astype(str).isin(constrained)]
+    if not len(sub):
+        return pd.DataFrame(columns=columns)
+    sub = sub.assign(feasible=np.asarray(sub["feasible"].to_numpy() == True, dtype=bool))  # noqa: E712
+    per_run = sub.groupby(["task_type", "optimizer", "task_id", "seed"], observed=True)["feasible"].any().reset_index()
+    rows = []
+    for (ttype, opt), group in sub.groupby(["task_type", "optimizer"], observed=True):
+        pr = per_run[(per_run["task_type"] == ttype) & (per_run["optimizer"] == opt)]
+        rows.append({"task_type": str(ttype), "optimizer": str(opt), "tasks": int(group["task_id"].nunique()), "trials": len(group),
+                     "feasible_rate": float(group["feasible"].mean()), "runs_without_feasible": int((~pr["feasible"]).sum())})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _feasibility_html(result: Analysis, ttype: str) -> str:
+    table = feasibility(result)
+    table = table[table["task_type"] == ttype]
+    if not len(table):
+        return ""
+    rows = "".join(
+        f"<tr><td class='l'>{_esc(r.optimizer)}</td><td>{r.tasks}</td><td>{r.trials}</td><td>{_fmt(100 * r.feasible_rate, 1)}%</td><td>{r.runs_without_feasible}</td></tr>"
+        for r in table.sort_values("feasible_rate", ascending=False).itertuples(index=False)
+    )
+    return (
+        f"<h3 id='feasibility-{_esc(ttype)}'>Feasibility on constrained tasks</h3>"
+        "<table><tr><th class='l'>optimizer</th><th>constrained tasks</th><th>trials</th><th>feasible</th><th>runs without a feasible trial</th></tr>"
+        f"{rows}</table><p class='note'>Only feasible trials (every constraint at most 0) count for incumbents, regrets and hypervolumes;"
+        " a run without one stays at the worst score.</p>"
+    )
+
+
 def to_markdown(result: Analysis) -> str:
     """The ranking table as Markdown, one table per task type, with each optimizer's failures beside its rank.
 
@@ -277,6 +329,7 @@ def to_markdown(result: Analysis) -> str:
     """
     table = ranking_table(result)
     health = run_health(result).set_index(["task_type", "optimizer"])
+    feasible = feasibility(result).set_index(["task_type", "optimizer"])
     lines: list[str] = []
     for ttype, block in table.groupby("task_type", sort=True):
         lines += [f"### {ttype}", "", "| optimizer | tasks | rank (final) | regret (final) | rank (anytime) | AUC (anytime) | runs | failed runs / trials | s per run | problems |",
@@ -295,6 +348,10 @@ def to_markdown(result: Analysis) -> str:
         missing = sorted(set(health.loc[ttype].index) - set(block["optimizer"])) if ttype in health.index.get_level_values(0) else []
         if missing:
             lines += ["", "Not ranked (no task where every optimizer has results): " + ", ".join(f"`{m}`" for m in missing)]
+        if ttype in feasible.index.get_level_values(0):
+            rates = feasible.loc[ttype]
+            lines += ["", "Feasible trials on constrained tasks: " + ", ".join(
+                f"`{opt}` {100 * r['feasible_rate']:.1f}% of {int(r['trials'])} ({int(r['runs_without_feasible'])} runs without one)" for opt, r in rates.iterrows())]
         lines.append("")
     return "\n".join(lines)
 
