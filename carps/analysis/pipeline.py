@@ -8,14 +8,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from carps.analysis import hypervolume as hv
 from carps.analysis.gather import MULTI_OBJECTIVE_TYPES
-from carps.analysis import normalize, performance, ranking
+from carps.analysis import fixed_target, normalize, performance, ranking
 from carps.analysis.stats import CDResult
 
 METRICS = ("final", "auc")
@@ -33,6 +34,14 @@ class Analysis:
     - ``rank_over_budget``: average rank at each budget fraction
     - ``mo_references``: per multi-objective task ideal/nadir/reference point/reference HV/known front
     - ``fronts``: final non-dominated points per multi-objective run
+    - fixed target (:mod:`fixed_target`): ``ert`` (ERT and success rate per task, optimizer and
+      target), ``ert_summary`` (per task type, runs pooled), ``runtime_ecdf`` (share of (task, target)
+      pairs reached over the budget, with bootstrap bands), ``fixed_budget`` (quantiles Q2..Q98 of the
+      incumbent at each budget fraction, per task type)
+    - robust aggregates of final regret (:mod:`aggregate`, rliable; None when rliable is missing or
+      ``robust=False``): ``interval_estimates`` (IQM, median, mean with stratified bootstrap CIs),
+      ``profiles`` (performance profiles), ``improvement`` (probability of improvement per pair)
+    - ``correlation[task_type]``: Spearman correlation between optimizers across tasks
     """
 
     trials: Any
@@ -48,6 +57,14 @@ class Analysis:
     rank_over_budget: Any = None
     mo_references: dict[str, dict[str, Any]] = field(default_factory=dict)
     fronts: Any = None
+    ert: Any = None
+    ert_summary: Any = None
+    runtime_ecdf: Any = None
+    fixed_budget: Any = None
+    interval_estimates: Any = None
+    profiles: Any = None
+    improvement: Any = None
+    correlation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task_types(self) -> list[str]:
@@ -81,11 +98,15 @@ def analyze(
     n_boot: int = 1000,
     alpha: float = 0.05,
     known_fronts: Mapping[str, Any] | Callable[[str], Any] | None = hv.known_front,
+    robust: bool | None = None,
 ) -> Analysis:
-    """Run normalization, final/anytime performance, ranks, CD tests, rank over budget and hypervolume.
+    """Run normalization, final/anytime performance, ranks, CD tests, rank over budget and hypervolume,
+    fixed-target and fixed-budget views, robust aggregates (rliable) and optimizer correlations.
 
     ``grid`` budget points for curves; ``n_boot`` bootstrap resamples for CIs; ``alpha`` for the tests;
-    ``known_fronts`` maps multi-objective task ids to known Pareto fronts (default: the benchmark's hook).
+    ``known_fronts`` maps multi-objective task ids to known Pareto fronts (default: the benchmark's hook);
+    ``robust``: compute rliable's aggregates (True), skip them (False), or compute them when rliable
+    is installed (None).
     """
     refs = hv.task_references(trials, runs, known_fronts) if trials["task_type"].isin(MULTI_OBJECTIVE_TYPES).any() else {}
     traj = trajectories(trials, runs, known_fronts, refs)
@@ -107,6 +128,33 @@ def analyze(
         result.average_ranks[metric] = ranking.average_ranks(result.ranks[metric], n_boot)
         result.cd[metric] = ranking.critical_differences(per_run, metric, alpha)
     result.rank_over_budget = ranking.rank_over_budget(curves)
+    add_fixed_target(result, n_boot=min(n_boot, 200))
+    if robust or (robust is None and importlib.util.find_spec("rliable") is not None):
+        add_robust(result, reps=n_boot)
+    result.correlation = {t: ranking.optimizer_correlation(per_run, t, "final") for t in result.task_types}
+    return result
+
+
+def add_fixed_target(result: Analysis, targets: Sequence[float] = fixed_target.TARGETS, n_boot: int = 200) -> Analysis:
+    """Fill ``ert``, ``ert_summary``, ``runtime_ecdf`` and ``fixed_budget`` of ``result`` (see :mod:`fixed_target`)."""
+    result.ert = fixed_target.ert_table(result.trajectories, result.runs, targets)
+    result.ert_summary = fixed_target.ert_summary(result.trajectories, targets)
+    result.runtime_ecdf = fixed_target.runtime_ecdf(result.trajectories, n_boot=n_boot)
+    result.fixed_budget = fixed_target.fixed_budget_quantiles(result.curves)
+    return result
+
+
+def add_robust(result: Analysis, reps: int = 1000, metric: str = "final") -> Analysis:
+    """Fill ``interval_estimates``, ``profiles`` and ``improvement`` of ``result`` with rliable (see :mod:`aggregate`).
+
+    Profiles and probabilities of improvement take half of ``reps`` resamples: each of their
+    resamples costs more, and their bands are drawn, not tabulated to the third digit.
+    """
+    from carps.analysis import aggregate
+
+    result.interval_estimates = aggregate.interval_estimates(result.per_run, metric, reps=reps)
+    result.profiles = aggregate.performance_profiles(result.per_run, metric, reps=max(reps // 2, 1))
+    result.improvement = aggregate.probability_of_improvement(result.per_run, metric, reps=max(reps // 2, 1))
     return result
 
 

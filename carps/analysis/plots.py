@@ -243,3 +243,193 @@ def plot_pareto_fronts(fronts: Any, task_id: str, known: np.ndarray | None = Non
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, frameon=False)
     return fig
+
+
+# ---- fixed-target, fixed-budget, robust aggregates and per-task views (COCO, IOHanalyzer, rliable) ----
+
+
+def plot_ert(ert: Any, title: str = "", colors: dict[str, Any] | None = None) -> Any:
+    """ERT (run budgets, log scale) and success rate against the target, per optimizer.
+
+    ``ert`` holds one task type's rows of :func:`carps.analysis.fixed_target.ert_summary`; harder
+    targets are to the right. Targets no run reached have no ERT point.
+    """
+    plt = _plt()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9.0, 3.4))
+    plt.close(fig)
+    colors = colors or optimizer_colors(ert["optimizer"].unique())
+    for opt, g in ert.groupby("optimizer", observed=True):
+        g = g.sort_values("target", ascending=False)
+        c = colors.get(str(opt))
+        finite = np.isfinite(g["ert"].to_numpy(dtype=float))
+        ax.plot(g["target"][finite], g["ert"][finite], marker="o", ms=3, lw=1.6, color=c, label=str(opt))
+        ax2.plot(g["target"], g["success_rate"], marker="o", ms=3, lw=1.6, color=c, label=str(opt))
+    for a in (ax, ax2):
+        a.set_xscale("log")
+        a.invert_xaxis()
+        a.set_xlabel("target (normalized regret)")
+        a.grid(alpha=0.3)
+    ax.set_yscale("log")
+    ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
+    ax.set_ylabel("ERT (run budgets)")
+    ax2.set_ylabel("success rate")
+    ax2.set_ylim(-0.02, 1.02)
+    ax.set_title(title)
+    ax2.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_runtime_ecdf(ecdf: Any, title: str = "", colors: dict[str, Any] | None = None) -> Any:
+    """Share of (task, target) pairs reached over the budget (log scale), per optimizer, with its bootstrap band.
+
+    ``ecdf`` holds one group's rows of :func:`carps.analysis.fixed_target.runtime_ecdf`.
+    """
+    fig, ax = _new()
+    colors = colors or optimizer_colors(ecdf["optimizer"].unique())
+    for opt, g in ecdf.groupby("optimizer", observed=True):
+        g = g.sort_values("budget_fraction")
+        c = colors.get(str(opt))
+        ax.step(g["budget_fraction"], g["fraction"], where="post", color=c, lw=1.8, label=str(opt))
+        ax.fill_between(g["budget_fraction"], g["ci_low"], g["ci_high"], step="post", color=c, alpha=0.2, lw=0)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("budget used (fraction, log scale)")
+    ax.set_ylabel("fraction of (task, target) pairs")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_fixed_budget(quantiles: Any, title: str = "", colors: dict[str, Any] | None = None, ylabel: str = "normalized regret") -> Any:
+    """Median incumbent over the budget with its interquartile (Q25-Q75) band, per optimizer.
+
+    ``quantiles`` holds one group's rows of :func:`carps.analysis.fixed_target.fixed_budget_quantiles`.
+    """
+    fig, ax = _new()
+    colors = colors or optimizer_colors(quantiles["optimizer"].unique())
+    for opt, g in quantiles.groupby("optimizer", observed=True):
+        g = g.sort_values("budget_fraction")
+        c = colors.get(str(opt))
+        ax.step(g["budget_fraction"], g["q50"], where="post", color=c, lw=1.8, label=str(opt))
+        ax.fill_between(g["budget_fraction"], g["q25"], g["q75"], step="post", color=c, alpha=0.2, lw=0)
+    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_ylim(bottom=0.0)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("budget used (fraction)")
+    ax.set_ylabel(f"{ylabel} (median, Q25-Q75)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_interval_estimates(estimates: Any, title: str = "", colors: dict[str, Any] | None = None, xlabel: str = "normalized regret") -> Any:
+    """IQM, median and mean per optimizer with their confidence intervals, one panel each (rliable's layout).
+
+    ``estimates`` holds one task type's rows of :func:`carps.analysis.aggregate.interval_estimates`.
+    """
+    plt = _plt()
+    rows = estimates.sort_values("iqm", ascending=False)
+    names = [str(o) for o in rows["optimizer"]]
+    fig, axes = plt.subplots(1, 3, figsize=(9.0, 0.8 + 0.32 * len(names)), sharey=True)
+    plt.close(fig)
+    colors = colors or optimizer_colors(names)
+    y = np.arange(len(names))
+    for ax, stat in zip(axes, ("iqm", "median", "mean")):
+        for yi, r in zip(y, rows.itertuples(index=False)):
+            lo, hi, mid = getattr(r, f"{stat}_low"), getattr(r, f"{stat}_high"), getattr(r, stat)
+            c = colors.get(str(r.optimizer))
+            ax.barh(yi, hi - lo, left=lo, height=0.6, color=c, alpha=0.75)
+            ax.plot([mid, mid], [yi - 0.3, yi + 0.3], color="black", lw=1.5)
+        ax.set_title({"iqm": "IQM", "median": "median", "mean": "mean"}[stat], fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.grid(alpha=0.3, axis="x")
+    axes[0].set_yticks(y, names, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_performance_profiles(profiles: Any, title: str = "", colors: dict[str, Any] | None = None, xlabel: str = "normalized regret") -> Any:
+    """Share of runs at or below each regret threshold per optimizer, with its stratified-bootstrap band.
+
+    ``profiles`` holds one task type's rows of :func:`carps.analysis.aggregate.performance_profiles`.
+    """
+    fig, ax = _new()
+    colors = colors or optimizer_colors(profiles["optimizer"].unique())
+    for opt, g in profiles.groupby("optimizer", observed=True):
+        g = g.sort_values("threshold")
+        c = colors.get(str(opt))
+        ax.step(g["threshold"], g["fraction"], where="post", color=c, lw=1.8, label=str(opt))
+        ax.fill_between(g["threshold"], g["ci_low"], g["ci_high"], step="post", color=c, alpha=0.2, lw=0)
+    ax.set_xscale("symlog", linthresh=1e-3)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"threshold t ({xlabel})")
+    ax.set_ylabel("fraction of runs with score <= t")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def _matrix(values: np.ndarray, labels: Sequence[str], title: str, cmap: str, vmin: float, vmax: float, fmt: str = "{:.2f}") -> Any:
+    """A square annotated heatmap (rows and columns share ``labels``)."""
+    n = len(labels)
+    fig, ax = _new(1.6 + 0.55 * n, 1.2 + 0.5 * n)
+    im = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
+    ax.set_xticks(range(n), labels, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(n), labels, fontsize=8)
+    if n <= 16:
+        for i in range(n):
+            for j in range(n):
+                v = values[i, j]
+                if np.isfinite(v):
+                    ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7, color="black")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_improvement_matrix(improvement: Any, title: str = "") -> Any:
+    """P(row optimizer improves on column optimizer) for one task type (rows of :func:`aggregate.probability_of_improvement`)."""
+    names = sorted(set(map(str, improvement["x"])) | set(map(str, improvement["y"])))
+    index = {n: i for i, n in enumerate(names)}
+    values = np.full((len(names), len(names)), np.nan)
+    values[[index[str(x)] for x in improvement["x"]], [index[str(y)] for y in improvement["y"]]] = improvement["probability"].to_numpy(dtype=float)
+    return _matrix(values, names, title or "probability that the row improves on the column", "RdBu", 0.0, 1.0)
+
+
+def plot_correlation(correlation: Any, title: str = "") -> Any:
+    """Spearman correlation between optimizers across tasks (a square DataFrame, :func:`ranking.optimizer_correlation`)."""
+    return _matrix(correlation.to_numpy(dtype=float), [str(c) for c in correlation.columns], title or "Spearman correlation across tasks", "RdBu", -1.0, 1.0)
+
+
+def plot_task_heatmap(scores: Any, title: str = "", max_labels: int = 60, label: str = "normalized regret") -> Any:
+    """Heatmap of per-task scores, optimizers x tasks (``scores``: tasks x optimizers, as :func:`pipeline.best_per_task`).
+
+    Tasks are sorted by their mean over optimizers (easy tasks left); task names are shown up to
+    ``max_labels`` tasks. Missing results stay blank.
+    """
+    plt = _plt()
+    mat = scores.to_numpy(dtype=float).T  # optimizers x tasks
+    order = np.argsort(np.nanmean(np.where(np.isfinite(mat), mat, np.nan), axis=0) if mat.size else [], kind="stable")
+    mat = mat[:, order]
+    tasks = [str(t[-1] if isinstance(t, tuple) else t) for t in np.asarray(scores.index, dtype=object)[order]]
+    width = float(np.clip(2.5 + 0.16 * len(tasks), 5.0, 11.0))
+    fig, ax = plt.subplots(figsize=(width, 1.2 + 0.32 * mat.shape[0]))
+    plt.close(fig)
+    cmap = plt.get_cmap("viridis_r").copy()
+    cmap.set_bad("white")
+    im = ax.imshow(np.ma.masked_invalid(mat), aspect="auto", cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_yticks(range(mat.shape[0]), [str(c) for c in scores.columns], fontsize=8)
+    if len(tasks) <= max_labels:
+        ax.set_xticks(range(len(tasks)), [t.split("/")[-1] for t in tasks], rotation=90, fontsize=6)
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{len(tasks)} tasks, sorted by mean score")
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01, label=label)
+    ax.set_title(title, fontsize=10)
+    return fig

@@ -97,3 +97,22 @@ def rank_over_budget(curves: Any) -> Any:
         return pd.DataFrame(columns=["task_type", "optimizer", "budget_fraction", "mean_rank", "n_tasks"])
     out = pd.concat(frames, ignore_index=True)
     return out[["task_type", "optimizer", "budget_fraction", "mean_rank", "n_tasks"]]
+
+
+def optimizer_correlation(runs_perf: Any, task_type: str, metric: str = "final") -> Any:
+    """Spearman rank correlation between optimizers across the tasks of a task type (optimizers x optimizers).
+
+    Computed on the seed-mean ``metric`` of the tasks every optimizer ran (:func:`score_matrix`). A
+    high value says two optimizers find the same tasks easy and the same tasks hard; a low one that
+    they complement each other. NaN where an optimizer's score is the same on every task.
+
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"task_type": "bb", "task_id": ["t1", "t2", "t3"] * 2, "optimizer": ["a"] * 3 + ["b"] * 3,
+    ...     "seed": 1, "final": [0.1, 0.5, 0.9, 0.2, 0.3, 0.8]})
+    >>> optimizer_correlation(runs, "bb").loc["a", "b"]
+    np.float64(1.0)
+    """
+    mat = score_matrix(runs_perf, task_type, metric)
+    mat.columns = [str(c) for c in mat.columns]
+    # pandas ranks each column (ties averaged) and takes Pearson's r of the ranks: Spearman's rho
+    return mat.corr(method="spearman")
