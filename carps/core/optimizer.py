@@ -30,6 +30,14 @@ class StopRun(Exception):
     """
 
 
+class WaitForResults(Exception):
+    """Raised by ``_ask`` when the optimizer cannot propose anything until running trials are told.
+
+    Only parallel runs see it (a generation-based method whose whole population is out): the loop
+    leaves the free worker idle until the next trial finishes, then asks again.
+    """
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What an optimizer can handle; checked before a run starts."""
@@ -40,10 +48,21 @@ class Capabilities:
     #: whether the optimizer models a constrained task's constraints; one that does not still runs on
     #: such tasks and sees only the objectives (the analysis counts feasible trials only either way)
     constraints: bool = False
+    #: whether the optimizer takes the trials still running into account when it is asked again
+    #: (a constant liar, pending points, an asynchronous scheduler); one that does not is simply asked
+    #: again while trials run (see docs/parallel.md)
+    parallel: bool = False
 
     @classmethod
-    def of(cls, task_types: Iterable[str | TaskType], conditional: bool = True, categorical: bool = True, constraints: bool = False) -> Capabilities:
-        return cls(frozenset(TaskType(t) for t in task_types), conditional, categorical, constraints)
+    def of(
+        cls,
+        task_types: Iterable[str | TaskType],
+        conditional: bool = True,
+        categorical: bool = True,
+        constraints: bool = False,
+        parallel: bool = False,
+    ) -> Capabilities:
+        return cls(frozenset(TaskType(t) for t in task_types), conditional, categorical, constraints, parallel)
 
 
 def space_features(space: ConfigurationSpace) -> tuple[bool, bool]:
@@ -82,9 +101,13 @@ class Optimizer(ABC):
         seed: int = 0,
         budget: Budget | None = None,
         constraints: Sequence[Constraint] = (),
+        n_workers: int = 1,
         **params: Any,
     ) -> None:
         self.space = space
+        #: trials the run keeps in flight; adapters with ``capabilities.parallel`` configure their
+        #: library for it in ``_setup`` (e.g. a constant liar)
+        self.n_workers = int(n_workers)
         self.objectives = tuple(objectives)
         #: the task's constraints; an adapter whose ``capabilities.constraints`` is True reads their values
         #: from ``TrialValue.constraints`` in ``_tell``, the others may ignore them
@@ -109,6 +132,19 @@ class Optimizer(ABC):
         """Build the adapter for ``task`` after checking that it supports the task."""
         cls.check_supports(task)
         return cls(task.space, task.objectives, task.fidelity, seed=seed, budget=budget or task.budget, constraints=task.constraints, **params)
+
+    @classmethod
+    def uses_constraints(cls, params: Mapping[str, Any] | None = None) -> bool:
+        """Whether this adapter, with a catalog variant's ``params``, models a task's constraints.
+
+        ``capabilities.constraints`` by default; an adapter where it depends on a parameter (Optuna's
+        sampler) overrides this. Optimizers that do not see only the objectives of a constrained task.
+
+        >>> from carps.optimizers.random_search import RandomSearch
+        >>> RandomSearch.uses_constraints()
+        False
+        """
+        return cls.capabilities.constraints
 
     @classmethod
     def check_supports(cls, task: Task) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from carps.core.optimizer import Optimizer
-from carps.core.types import Budget, Fidelity, Objective
+from carps.core.types import Budget, Constraint, Fidelity, Objective
 
 
 def create(
@@ -23,6 +23,7 @@ def create(
     fidelity: Fidelity | None = None,
     seed: int = 0,
     n_trials: float = 100,
+    constraints: Sequence[Constraint | str] = (),
     **params: Any,
 ) -> Optimizer:
     """An ask/tell optimizer from the catalog, on a bare ConfigSpace (no task, no run loop, no logging).
@@ -35,6 +36,8 @@ def create(
         fidelity: the budget dimension for multi-fidelity optimizers; then ``ask`` also proposes a fidelity.
         seed: the optimizer's seed.
         n_trials: the budget in full-fidelity evaluations, for optimizers that plan with it.
+        constraints: constraint names (feasible when the value is at most 0); an optimizer that models
+            constraints (``uses_constraints()``) reads their values from ``TrialValue.constraints``.
         **params: overrides of the variant's catalog parameters.
 
     Returns:
@@ -66,7 +69,8 @@ def create(
     objs = tuple(o if isinstance(o, Objective) else Objective(o) for o in objectives)
     cls = entry.load_class()
     _check_supports(cls, optimizer_id, space, len(objs), fidelity)
-    return cls(space, objs, fidelity, seed=seed, budget=Budget(n_trials=n_trials), **{**entry.params, **params})
+    limits = tuple(c if isinstance(c, Constraint) else Constraint(c) for c in ([constraints] if isinstance(constraints, str) else constraints))
+    return cls(space, objs, fidelity, seed=seed, budget=Budget(n_trials=n_trials), constraints=limits, **{**entry.params, **params})
 
 
 def _check_supports(cls: type[Optimizer], optimizer_id: str, space: Any, n_objectives: int, fidelity: Fidelity | None) -> None:

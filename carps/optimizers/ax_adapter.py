@@ -6,7 +6,9 @@ Ax chooses itself (``configure_generation_strategy()``): the centre of the space
 the initialization budget (5 by default), then a BoTorch model through Ax's ``MBM`` node. Ax picks the
 acquisition function from the problem: ``qLogNoisyExpectedImprovement`` for one objective,
 ``qLogNoisyExpectedHypervolumeImprovement`` (qNEHVI, with inferred reference point) for several, so
-one variant serves both task types.
+one variant serves both task types. On a constrained task each constraint is an Ax metric with the
+outcome constraint ``<metric> <= 0``, so Ax models it and its acquisition weighs the probability of
+feasibility.
 
 Space mapping: floats and integers are ``RangeParameter`` (log scale kept; a normal or beta prior is
 dropped), categoricals unordered ``ChoiceParameter`` (their own values when all are strings, all
@@ -127,7 +129,7 @@ class AxBoTorch(Optimizer):
     slower), ``threads`` for torch while Ax works (restored afterwards).
     """
 
-    capabilities = Capabilities.of(["blackbox", "multiobjective"])
+    capabilities = Capabilities.of(["blackbox", "multiobjective"], constraints=True)
     library = "ax-platform"
     #: forbidden proposals in a row before giving up (a forbidden region that covers almost everything)
     max_rejections = 200
@@ -140,13 +142,17 @@ class AxBoTorch(Optimizer):
             raise CarpsError(f"unknown Ax method '{method}'; choose 'fast' (Ax's default BoTorch model) or 'quality' (warped SAAS)")
         self._threads = int(threads)
         self._metrics = [f"c{i}" for i in range(len(self.objectives))]  # plain names: Ax parses the objective string
+        self._constraint_metrics = [f"g{i}" for i in range(len(self.constraints))]
         parameters, self._decode = ax_parameters(self.space)
         self._legalize = needs_legalizing(self.space)
         with self._quiet():
             self._client = Client(random_seed=self.seed)
             self._client.configure_experiment(parameters=parameters, name="carps")
             # costs are minimized: "-c0" (one objective) or "-c0, -c1" (a multi-objective problem)
-            self._client.configure_optimization(objective=", ".join(f"-{m}" for m in self._metrics))
+            self._client.configure_optimization(
+                objective=", ".join(f"-{m}" for m in self._metrics),
+                outcome_constraints=[f"{g} <= 0.0" for g in self._constraint_metrics] or None,
+            )
             self._client.configure_generation_strategy(
                 method=method,
                 initialization_budget=None if initialization_budget is None else int(initialization_budget),
@@ -176,7 +182,9 @@ class AxBoTorch(Optimizer):
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         with self._quiet():
             if value.ok:
-                self._client.complete_trial(info.handle, raw_data={m: float(c) for m, c in zip(self._metrics, value.costs)})  # type: ignore[arg-type]
+                data = {m: float(c) for m, c in zip(self._metrics, value.costs)}  # type: ignore[arg-type]
+                data.update({g: float(c) for g, c in zip(self._constraint_metrics, value.constraints)})
+                self._client.complete_trial(info.handle, raw_data=data)
             else:
                 # Ax leaves failed trials out of the model (and may propose their region again)
                 self._client.mark_trial_failed(info.handle, failed_reason=value.error or value.status.value)

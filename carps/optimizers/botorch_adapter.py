@@ -11,6 +11,12 @@ inactive hyperparameters as 0. The acquisition is ``LogExpectedImprovement``; on
 tasks each step scalarizes the costs with an augmented Chebyshev function and fresh random weights
 (ParEGO).
 
+Constraints: on a constrained task every constraint gets its own GP output next to the objective
+(one multi-output ``SingleTaskGP``) and the acquisition is ``LogConstrainedExpectedImprovement``
+(expected improvement over the best feasible value, times the modelled probability that every
+constraint is at most 0). Before any trial is feasible, the incumbent is the worst value seen, so
+the search is driven by the probability of feasibility.
+
 Acquisition optimization: on purely numeric spaces ``optimize_acqf`` (multi-start L-BFGS-B) over the
 unit cube; on spaces with categoricals, conditions or forbidden clauses, the best of a candidate set
 of random configurations plus random neighbours of the best ones, all drawn by ConfigSpace and so
@@ -83,7 +89,7 @@ class BoTorchGP(Optimizer):
     while the adapter works (restored afterwards).
     """
 
-    capabilities = Capabilities.of(["blackbox", "multiobjective"])
+    capabilities = Capabilities.of(["blackbox", "multiobjective"], constraints=True)
     library = "botorch"
 
     def _setup(self, n_initial: int | None = None, n_candidates: int = 512, num_restarts: int = 4, raw_samples: int = 128, threads: int = 1) -> None:
@@ -106,6 +112,7 @@ class BoTorchGP(Optimizer):
         self._initial = sample_dicts(self._space, self._n_initial)[::-1]
         self._X: list[np.ndarray] = []  # encoded configs told so far
         self._Y: list[list[float] | None] = []  # their costs (None: failed)
+        self._C: list[list[float] | None] = []  # their constraint values on constrained tasks (None: failed)
 
     # ask ------------------------------------------------------------------------------------------------
     def _ask(self) -> TrialInfo:
@@ -142,9 +149,31 @@ class BoTorchGP(Optimizer):
             Y = -torch.tensor(costs, dtype=torch.float64)
             target = get_chebyshev_scalarization(torch.tensor(weights, dtype=torch.float64), Y)(Y, None).numpy()
         Y = torch.tensor(target, dtype=torch.float64).unsqueeze(-1)
+        if self.constraints:
+            return self._constrained_acquisition(torch, X, Y)
         model = SingleTaskGP(X, Y, outcome_transform=Standardize(m=1))
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
         return LogExpectedImprovement(model, best_f=Y.max())
+
+    def _constrained_acquisition(self, torch: Any, X: Any, Y: Any) -> Any:
+        """Objective and constraints as outputs of one GP; constrained log-EI over the best feasible value."""
+        from botorch.acquisition.analytic import LogConstrainedExpectedImprovement
+        from botorch.fit import fit_gpytorch_mll
+        from botorch.models import SingleTaskGP
+        from botorch.models.transforms import Standardize
+        from gpytorch.mlls import ExactMarginalLogLikelihood
+
+        done = [c for c in self._C if c is not None]
+        # a failed trial counts as violating every constraint as much as the worst trial seen
+        worst = np.max(np.array(done), axis=0) if done else np.ones(len(self.constraints))
+        C = np.array([np.maximum(worst, 1e-6) if c is None else c for c in self._C], dtype=float)
+        outputs = torch.cat([Y, torch.tensor(C, dtype=torch.float64)], dim=-1)
+        model = SingleTaskGP(X, outputs, outcome_transform=Standardize(m=outputs.shape[-1]))
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        feasible = np.all(C <= 0.0, axis=1)
+        best = Y[torch.tensor(feasible)].max() if feasible.any() else Y.min()
+        bounds = {1 + k: (None, 0.0) for k in range(C.shape[1])}
+        return LogConstrainedExpectedImprovement(model, best_f=best, objective_index=0, constraints=bounds)
 
     def _maximize_numeric(self, acq: Any, torch: Any) -> dict[str, Any]:
         from botorch.optim import optimize_acqf
@@ -181,3 +210,5 @@ class BoTorchGP(Optimizer):
         self._X.append(self._encode(vector[None, :])[0])
         self._X_configs.append(info.config)
         self._Y.append([float(c) for c in value.costs] if value.ok else None)  # type: ignore[union-attr]
+        if self.constraints:
+            self._C.append([float(c) for c in value.constraints] if value.ok and value.constraints else None)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import Any, Mapping
 
 from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
@@ -84,9 +84,16 @@ class OptunaOptimizer(Optimizer):
     Conditional spaces: every hyperparameter is sampled, then the inactive ones are dropped; a sample
     that hits a forbidden clause is told to Optuna as failed and a new one is asked, so nothing outside
     the space is ever evaluated. Failed trials are told as ``FAIL`` (Optuna's samplers skip them).
+
+    Constraints: TPE, NSGA-II, NSGA-III and GP take Optuna's ``constraints_func``; on a constrained
+    task the adapter stores each trial's constraint values on the Optuna trial before telling it, and
+    the sampler reads them from there (feasible when every value is at most 0, Optuna's convention
+    too). The random, QMC and CMA-ES samplers see only the objectives.
     """
 
-    capabilities = Capabilities.of(["blackbox", "multiobjective"])
+    capabilities = Capabilities.of(["blackbox", "multiobjective"], constraints=True)
+    #: the samplers that accept ``constraints_func``
+    constraint_samplers = frozenset({"tpe", "nsga2", "nsga3", "gp"})
     library = "optuna"
     samplers = {
         "tpe": "TPESampler",
@@ -111,6 +118,9 @@ class OptunaOptimizer(Optimizer):
         elif name == "GPSampler":
             require("torch", extra="torch")
             torch_threads = torch_threads or 1  # see carps.optimizers.torch_threads
+        self._with_constraints = bool(self.constraints) and type(self).uses_constraints({"sampler": sampler})
+        if self._with_constraints:
+            sampler_kwargs.setdefault("constraints_func", _constraint_values)
         if name == "QMCSampler":
             # unscrambled Sobol ignores the seed: every seed would give the same trials
             sampler_kwargs.setdefault("scramble", True)
@@ -149,11 +159,26 @@ class OptunaOptimizer(Optimizer):
         trial, config = self._sample()
         return TrialInfo(config=config, handle=trial)
 
+    @classmethod
+    def uses_constraints(cls, params: Mapping[str, Any] | None = None) -> bool:
+        return cls.capabilities.constraints and (params or {}).get("sampler", "tpe") in cls.constraint_samplers
+
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         if value.ok:
+            if self._with_constraints:
+                info.handle.set_user_attr(CONSTRAINTS_ATTR, [float(c) for c in value.constraints])
             self._study.tell(info.handle, list(value.costs))  # type: ignore[arg-type]
         else:
             self._study.tell(info.handle, state=self._fail)
+
+
+#: the user attribute of an Optuna trial that holds its constraint values until the sampler reads them
+CONSTRAINTS_ATTR = "carps_constraints"
+
+
+def _constraint_values(trial: Any) -> list[float]:
+    """Optuna's ``constraints_func``: the values the adapter stored on the trial when telling it."""
+    return trial.user_attrs[CONSTRAINTS_ATTR]
 
 
 class OptunaCmaEs(OptunaOptimizer):
