@@ -138,7 +138,7 @@ class Optimizer(ABC):
         """Whether this adapter, with a catalog variant's ``params``, models a task's constraints.
 
         ``capabilities.constraints`` by default; an adapter where it depends on a parameter (Optuna's
-        sampler) overrides this. Optimizers that do not see only the objectives of a constrained task.
+        sampler) overrides this. An optimizer that does not model constraints sees only the objectives of a constrained task.
 
         >>> from carps.optimizers.random_search import RandomSearch
         >>> RandomSearch.uses_constraints()
