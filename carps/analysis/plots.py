@@ -332,7 +332,7 @@ def plot_interval_estimates(estimates: Any, title: str = "", colors: dict[str, A
     plt = _plt()
     rows = estimates.sort_values("iqm", ascending=False)
     names = [str(o) for o in rows["optimizer"]]
-    fig, axes = plt.subplots(1, 3, figsize=(9.0, 0.8 + 0.32 * len(names)), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(9.0, max(2.0, 1.0 + 0.32 * len(names))), sharey=True)
     plt.close(fig)
     colors = colors or optimizer_colors(names)
     y = np.arange(len(names))
@@ -387,7 +387,9 @@ def _matrix(values: np.ndarray, labels: Sequence[str], title: str, cmap: str, vm
             for j in range(n):
                 v = values[i, j]
                 if np.isfinite(v):
-                    ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7, color="black")
+                    # white on the dark ends of a diverging map
+                    dark = abs((v - vmin) / (vmax - vmin) - 0.5) > 0.35
+                    ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7, color="white" if dark else "black")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     ax.set_title(title, fontsize=10)
     return fig
@@ -423,7 +425,11 @@ def plot_task_heatmap(scores: Any, title: str = "", max_labels: int = 60, label:
     plt.close(fig)
     cmap = plt.get_cmap("viridis_r").copy()
     cmap.set_bad("white")
-    im = ax.imshow(np.ma.masked_invalid(mat), aspect="auto", cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
+    from matplotlib.colors import SymLogNorm
+
+    # regrets crowd near 0: a log scale above 1e-3 keeps good and very good apart
+    norm = SymLogNorm(linthresh=1e-3, vmin=0.0, vmax=1.0)
+    im = ax.imshow(np.ma.masked_invalid(mat), aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
     ax.set_yticks(range(mat.shape[0]), [str(c) for c in scores.columns], fontsize=8)
     if len(tasks) <= max_labels:
         ax.set_xticks(range(len(tasks)), [t.split("/")[-1] for t in tasks], rotation=90, fontsize=6)

@@ -3,8 +3,11 @@
 The HTML needs nothing outside itself: styles are inline, figures are PNG data URIs, there are no
 scripts, fonts or links to fetch. Sections: overview, then per task type a summary, the ranking table
 with confidence intervals, critical-difference diagrams (final and anytime), performance and rank over
-budget, the ECDF of final performance, per-task curves, a per-task score table, and for
-multi-objective task types the hypervolume reference data and Pareto fronts.
+budget, the ECDF of final performance, fixed-target views (ERT and success rate per target, runtime
+ECDFs, fixed-budget quantiles), robust aggregates (rliable: IQM with stratified bootstrap CIs,
+performance profiles, probability of improvement), a per-task heatmap with the Spearman correlation
+between optimizers, per-task curves, a per-task score table, and for multi-objective task types the
+hypervolume reference data and Pareto fronts.
 """
 
 from __future__ import annotations
@@ -133,6 +136,9 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
     if len(per_run):
         figs.append(_figure(plots.plot_ecdf(per_run, ttype, "final", colors=colors, xlabel=score), "ECDF of final performance over all runs"))
     parts.append(f"<h3 id='budget-{_esc(ttype)}'>Over the budget</h3><div class='figs'>{''.join(figs)}</div>")
+    parts.append(_fixed_target_html(result, ttype, colors, score))
+    parts.append(_robust_html(result, ttype, colors, score))
+    parts.append(_task_views_html(result, ttype, score))
     tasks = sorted(map(str, per_run["task_id"].unique()))
     if tasks:
         shown = tasks[:max_task_plots]
@@ -148,6 +154,100 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
         parts.append(_mo_html(result, ttype, tasks, colors, max_task_plots))
     parts.append("</section>")
     return "".join(parts)
+
+
+# ---- fixed-target, robust-aggregate and per-task views (one function per section) ----
+
+ERT_TABLE_TARGETS = (0.1, 0.01, 0.001)
+FIXED_BUDGETS = (0.1, 0.25, 0.5, 1.0)
+
+
+def _of_type(frame: Any, ttype: str) -> Any:
+    if frame is None or not len(frame):
+        return frame.iloc[:0] if frame is not None else None
+    return frame[frame["task_type"].astype(str) == ttype]
+
+
+def _fixed_target_html(result: Analysis, ttype: str, colors: dict[str, Any], score: str) -> str:
+    """ERT and success rate per target (table and figure), runtime ECDF, fixed-budget quantiles."""
+    ert = _of_type(result.ert_summary, ttype)
+    if ert is None or not len(ert):
+        return ""
+    targets = [t for t in ERT_TABLE_TARGETS if np.isclose(ert["target"], t).any()] or sorted(ert["target"].unique(), reverse=True)[:3]
+    head = "<tr><th class='l'>optimizer</th>" + "".join(f"<th>ERT to {t:g}</th><th>success</th>" for t in targets) + "</tr>"
+    rows = []
+    for opt, g in ert.groupby("optimizer", observed=True):
+        cells = []
+        for t in targets:
+            r = g[np.isclose(g["target"], t)]
+            e, sr = (float(r["ert"].iloc[0]), float(r["success_rate"].iloc[0])) if len(r) else (float("nan"), float("nan"))
+            cells.append(f"<td>{'∞' if e == float('inf') else _fmt(e, 2)}</td><td>{_fmt(100 * sr, 0)}%</td>")
+        rows.append(f"<tr><td class='l'>{_esc(opt)}</td>{''.join(cells)}</tr>")
+    figs = [_figure(plots.plot_ert(ert, f"{ttype}: expected running time", colors=colors), "ERT (in run budgets, all runs pooled) and success rate per target")]
+    ecdf = _of_type(result.runtime_ecdf, ttype)
+    if ecdf is not None and len(ecdf):
+        figs.append(_figure(plots.plot_runtime_ecdf(ecdf, f"{ttype}: runtime ECDF", colors=colors), "share of (task, target) pairs reached, 95% bootstrap band over tasks"))
+    fb = _of_type(result.fixed_budget, ttype)
+    table = ""
+    if fb is not None and len(fb):
+        figs.append(_figure(plots.plot_fixed_budget(fb, f"{ttype}: fixed budget", colors=colors, ylabel=score), "median incumbent over all runs with its interquartile band"))
+        shown = fb[np.isin(np.round(fb["budget_fraction"].to_numpy(dtype=float), 6), FIXED_BUDGETS)]
+        qcols = [c for c in fb.columns if c.startswith("q")]
+        qhead = "<tr><th class='l'>optimizer</th><th>budget</th><th>runs</th><th>mean</th>" + "".join(f"<th>{_esc(c.upper())}</th>" for c in qcols) + "</tr>"
+        qrows = "".join(
+            f"<tr><td class='l'>{_esc(r['optimizer'])}</td><td>{_fmt(r['budget_fraction'], 2)}</td><td>{int(r['n_runs'])}</td><td>{_fmt(r['mean'])}</td>"
+            + "".join(f"<td>{_fmt(r[c])}</td>" for c in qcols) + "</tr>"
+            for _, r in shown.iterrows()
+        )
+        table = f"<details><summary>Fixed-budget quantiles of the {_esc(score)} over all runs (Q2 to Q98)</summary><table>{qhead}{qrows}</table></details>"
+    return (
+        f"<h3 id='fixed-target-{_esc(ttype)}'>Fixed target and fixed budget</h3>"
+        f"<p class='note'>Targets are {_esc(score)} values. ERT: the budget all runs spent until they reached the target (or ended),"
+        " divided by the runs that reached it, in run budgets (above 1: more than one run's budget on average; ∞: no run reached it)."
+        " Success: share of runs that reached the target.</p>"
+        f"<table class='ert'>{head}{''.join(rows)}</table><div class='figs'>{''.join(figs)}</div>{table}"
+    )
+
+
+def _robust_html(result: Analysis, ttype: str, colors: dict[str, Any], score: str) -> str:
+    """rliable's IQM / median / mean with stratified bootstrap CIs, performance profiles, probability of improvement."""
+    title = f"<h3 id='robust-{_esc(ttype)}'>Robust aggregates (rliable)</h3>"
+    if result.interval_estimates is None:
+        return title + "<p class='note'>Not computed: rliable is not installed (pip install 'carps[analysis]').</p>"
+    est = _of_type(result.interval_estimates, ttype)
+    if not len(est):
+        return title + "<p class='note'>Needs tasks on which every optimizer of the task type has results.</p>"
+    head = "<tr><th class='l'>optimizer</th><th>tasks</th><th>runs per task</th><th>IQM</th><th>median</th><th>mean</th></tr>"
+    rows = "".join(
+        f"<tr class='{'best' if i == 0 else ''}'><td class='l'>{_esc(r.optimizer)}</td><td>{r.n_tasks}</td><td>{r.n_runs}</td>"
+        f"<td>{_ci(r.iqm, r.iqm_low, r.iqm_high)}</td><td>{_ci(r.median, r.median_low, r.median_high)}</td><td>{_ci(r.mean, r.mean_low, r.mean_high)}</td></tr>"
+        for i, r in enumerate(est.itertuples(index=False))
+    )
+    figs = [_figure(plots.plot_interval_estimates(est, f"{ttype}: final {score}", colors=colors, xlabel=score), "95% stratified bootstrap CIs (runs resampled within tasks)")]
+    prof = _of_type(result.profiles, ttype)
+    if prof is not None and len(prof):
+        figs.append(_figure(plots.plot_performance_profiles(prof, f"{ttype}: performance profile", colors=colors, xlabel=score), "share of runs at or below each threshold, 95% CI band"))
+    poi = _of_type(result.improvement, ttype)
+    if poi is not None and len(poi):
+        figs.append(_figure(plots.plot_improvement_matrix(poi, f"{ttype}: P(row improves on column)"), "probability of improvement, averaged over tasks"))
+    return (
+        title + f"<p class='note'>Final {_esc(score)} over all runs of the tasks every optimizer ran (the same number of seeds per task)."
+        " IQM: mean of the middle 50% of runs, robust to outlier runs and tasks (Agarwal et al., 2021). Brackets: 95% stratified bootstrap CIs.</p>"
+        f"<table class='robust'>{head}{rows}</table><div class='figs'>{''.join(figs)}</div>"
+    )
+
+
+def _task_views_html(result: Analysis, ttype: str, score: str) -> str:
+    """Per-task heatmap of final performance and the Spearman correlation between optimizers."""
+    wide = best_per_task(result, "final")
+    if ttype not in wide.index.get_level_values(0):
+        return ""
+    wide = wide.loc[ttype].dropna(axis=1, how="all")
+    figs = [_figure(plots.plot_task_heatmap(wide, f"{ttype}: final {score} per task", label=score), "seed-mean final score per task and optimizer (0 = best)")]
+    corr = result.correlation.get(ttype)
+    if corr is not None and corr.shape[0] >= 2:
+        figs.append(_figure(plots.plot_correlation(corr, f"{ttype}: Spearman correlation across tasks"), "rank correlation of per-task final scores between optimizers"))
+    return f"<h3 id='heatmap-{_esc(ttype)}'>Per-task heatmap and correlation</h3><div class='figs'>{''.join(figs)}</div>"
 
 
 def _mo_html(result: Analysis, ttype: str, tasks: list[str], colors: dict[str, Any], max_task_plots: int) -> str:

@@ -13,6 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("carps.cli.status", "done / failed / missing runs of an experiment: carps status experiment=NAME"),
     "gather": ("carps.cli.gather", "collect an experiment's trials into Parquet: carps gather experiment=NAME"),
     "report": ("carps.cli.report", "rankings and plots of an experiment: carps report experiment=NAME"),
+    "export": ("carps.cli.export", "an experiment in the IOHprofiler format for IOHanalyzer: carps export experiment=NAME format=ioh"),
     "subsets": ("carps.cli.subsets", "representative task subsets: carps subsets recompute experiment=NAME task_type=blackbox"),
     "calibrate": ("carps.cli.calibrate", "cross-workload default for the lrfree/calibrated baseline: carps calibrate experiment=NAME"),
     "data": ("carps.cli.data", "download and check benchmark data: carps data fetch yahpo | carps data status"),
