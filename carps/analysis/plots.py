@@ -423,8 +423,7 @@ def plot_task_heatmap(scores: Any, title: str = "", max_labels: int = 60, label:
     width = float(np.clip(2.5 + 0.16 * len(tasks), 5.0, 11.0))
     fig, ax = plt.subplots(figsize=(width, 1.2 + 0.32 * mat.shape[0]))
     plt.close(fig)
-    cmap = plt.get_cmap("viridis_r").copy()
-    cmap.set_bad("white")
+    cmap = plt.get_cmap("viridis_r").with_extremes(bad="white")
     from matplotlib.colors import SymLogNorm
 
     # regrets crowd near 0: a log scale above 1e-3 keeps good and very good apart
