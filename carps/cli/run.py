@@ -24,23 +24,29 @@ keys:
   results_dir=results  (or $CARPS_RESULTS_DIR)
   n_jobs=1        parallel runs in a local process pool (with launcher=ray: CPUs of a local Ray;
                   default all cores)
-  launcher=local  'local' or 'ray' (see docs/scaling.md)
-  max_retries=2   tries more for a run whose worker process died (killed, out of memory)
+  launcher=local  'local', 'ray', 'slurm' or a plugin's launcher (see docs/scaling.md)
+  launcher.<name>=value   a setting of the chosen launcher, e.g. launcher.partition=gpu with
+                  launcher=slurm (a wrong name lists the launcher's settings)
+  max_retries=2   tries more for a run whose worker process died (killed, out of memory); with
+                  launcher=slurm also for a run whose job ended before it finished (cancelled, node lost)
+  wait=true       with launcher=slurm: false submits and returns; the same command again collects
   ray_address=    with launcher=ray: 'auto' or host:port of a running Ray cluster (default: a local Ray)
   batch_size=auto with launcher=ray: runs per Ray call ('auto' adapts to the run time)
   writer=auto     with launcher=ray: who writes finished runs, 'driver' (no shared filesystem
                   needed), 'workers' (every node sees the results folder) or 'auto' (workers
                   when Ray runs on this machine alone, else the driver)
-  resources.cpus_per_run=, resources.gpus_per_run=   with launcher=ray: per run, fractions allowed
-                  (default: each benchmark family's own, e.g. BBOB 1 CPU, no GPU)
+  resources.cpus_per_run=, resources.gpus_per_run=   with launcher=ray or slurm: per run, fractions
+                  allowed on Ray (default: each benchmark family's own, e.g. BBOB 1 CPU, no GPU)
+  resources.mem_gb_per_run=, resources.minutes_per_run=   with launcher=slurm: memory and expected
+                  minutes of one run (default: the family's own, else the cluster's default memory)
   optimizer.<name>=value   override an optimizer parameter; task.<name>=value a task option
   quiet=false     no progress line
 flags:
   --resume        accepted for clarity: a rerun of the same command always runs only what is missing
 """
 
-KEYS = ["optimizer", "task", "seed", "n_trials", "wall_time", "trial_timeout", "experiment", "results_dir", "n_jobs", "launcher", "quiet", "ray_address", "max_retries", "batch_size", "writer"]
-PREFIXES = ["optimizer", "task", "resources"]
+KEYS = ["optimizer", "task", "seed", "n_trials", "wall_time", "trial_timeout", "experiment", "results_dir", "n_jobs", "launcher", "quiet", "ray_address", "max_retries", "batch_size", "writer", "wait"]
+PREFIXES = ["optimizer", "task", "resources", "launcher"]
 
 
 def main(args: list[str]) -> int:
@@ -54,10 +60,12 @@ def main(args: list[str]) -> int:
     if not optimizers or not tasks:
         raise OverrideError("give at least optimizer=... and task=...; e.g. carps run optimizer=random task=blackbox/bbob/f01_d2_i1")
     seeds = o.ints("seed", [1])
-    n_jobs = int(o.number("n_jobs", 1) or 1)
-    launcher = str(o.get("launcher", "local"))
-    if launcher not in ("local", "ray"):
-        raise OverrideError(f"launcher must be 'local' or 'ray', got '{launcher}'")
+    from carps.cli.launch_options import ignored_keys, launcher_options
+    from carps.launch.launcher import get_launcher
+
+    launcher_name = str(o.get("launcher", "local"))
+    launcher_type = get_launcher(launcher_name)
+    launcher = launcher_type(launcher_options(launcher_type.options_type, o, launcher_name))
 
     from carps.launch.plan import make_plan, missing_data
     from carps.launch.progress import RunProgress
@@ -85,20 +93,9 @@ def main(args: list[str]) -> int:
     quiet = bool(o.get("quiet", False))
     print(f"experiment '{experiment}': {len(plan.runs)} runs -> {exp_dir}", file=sys.stderr)
     progress = RunProgress(len(plan.runs), enabled=not quiet)
-    if launcher == "ray":
-        try:
-            from carps.launch.ray_launcher import launch_ray
-        except ImportError as exc:
-            raise CarpsError(f"the ray launcher is not available: {exc}") from exc
-        launch_ray(plan.runs, exp_dir, progress=progress, overrides=o)
-    else:
-        from carps.launch.local import launch_local
-
-        if o.prefixed("resources") or o.get("ray_address") is not None or o.get("writer") is not None:
-            print("note: resources.*, ray_address and writer apply to launcher=ray only", file=sys.stderr)
-        retries = o.get("max_retries", 2)
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise OverrideError(f"max_retries must be a non-negative integer, got '{retries}'")
-        launch_local(plan.runs, exp_dir, n_jobs=n_jobs, progress=progress, max_retries=retries)
+    ignored = ignored_keys(launcher_type.options_type, o)
+    if ignored:
+        print(f"note: {', '.join(ignored)} do not apply to launcher={launcher_name}", file=sys.stderr)
+    launcher.launch(plan.runs, exp_dir, progress)
     print(progress.summary(), file=sys.stderr)
     return 1 if progress.counts["failed"] else 0

@@ -148,6 +148,11 @@ def _outcome(spec: RunSpec, record: dict[str, Any]) -> RunOutcome:
     )
 
 
+def outcome_of(spec: RunSpec, record: dict[str, Any]) -> RunOutcome:
+    """The outcome a run's ``run.json`` record describes (for launchers that read results from disk)."""
+    return _outcome(spec, record)
+
+
 def run_to_folder(spec: RunSpec, experiment_dir: str | Path) -> RunOutcome:
     """Run ``spec`` writing straight to its folder; a finished run is skipped, a partial one resumed.
 

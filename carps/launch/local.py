@@ -10,9 +10,11 @@ recorded as failed; a retried run continues from the trials it had logged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, ClassVar, Sequence
 
+from carps.core.errors import CarpsError
 from carps.launch.execute import RUNNING, RunOutcome, run_status, run_to_folder, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
@@ -24,7 +26,44 @@ if TYPE_CHECKING:
 # ``carps run`` does not start a pool and need not pay for them (tests/launch/test_lazy_imports.py)
 
 
-def _pool(n_jobs: int) -> ProcessPoolExecutor:
+@dataclass
+class LocalOptions:
+    """Settings of the local launcher: ``n_jobs`` runs at once, ``max_retries`` more tries for a run
+    whose worker process died."""
+
+    n_jobs: int = 1
+    max_retries: int = 2
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs < 1:
+            raise CarpsError(f"n_jobs must be a positive integer, got '{self.n_jobs}'")
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise CarpsError(f"max_retries must be a non-negative integer, got '{self.max_retries}'")
+
+
+class LocalLauncher:
+    """``launcher=local``: :func:`launch_local` behind the :class:`~carps.launch.launcher.Launcher` interface.
+
+    >>> LocalLauncher(LocalOptions(n_jobs=2)).options
+    LocalOptions(n_jobs=2, max_retries=2)
+    """
+
+    name: ClassVar[str] = "local"
+    options_type: ClassVar[type] = LocalOptions
+
+    def __init__(self, options: LocalOptions | None = None) -> None:
+        self.options = options or LocalOptions()
+
+    def launch(self, runs: Sequence[RunSpec], experiment_dir: Path, progress: RunProgress) -> list[RunOutcome]:
+        return launch_local(runs, experiment_dir, n_jobs=self.options.n_jobs, progress=progress, max_retries=self.options.max_retries)
+
+    def in_flight(self, experiment_dir: Path) -> dict:
+        # runs execute inside the `carps run` process: a started one shows as running in its run.json
+        return {}
+
+
+def worker_pool(n_jobs: int) -> ProcessPoolExecutor:
+    """A process pool of ``n_jobs`` workers that start clean (forkserver) with the run code imported."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -68,7 +107,7 @@ def _run_pool(queue: list[RunSpec], experiment_dir: Path, n_jobs: int, progress:
 
     outcomes = []
     pending: dict[Future[RunOutcome], RunSpec] = {}
-    with _pool(n_jobs) as pool:
+    with worker_pool(n_jobs) as pool:
         try:
             while queue or pending:
                 # keep a bounded window in flight so memory stays flat for huge experiments
@@ -115,7 +154,7 @@ def _run_alone(spec: RunSpec, experiment_dir: Path, progress: RunProgress, max_r
             break
         tries += 1
         try:
-            with _pool(1) as pool:
+            with worker_pool(1) as pool:
                 outcome = pool.submit(run_to_folder, spec, experiment_dir).result()
             break
         except BrokenProcessPool:

@@ -74,6 +74,9 @@ class RunProgress:
         self.finished_of: Counter[str] = Counter()
         self.seconds_of: dict[str, float] = {}
         self.timed_of: Counter[str] = Counter()
+        # runs a scheduler still holds when the launcher returns (Slurm with wait=false), and where
+        self.in_flight = 0
+        self.in_flight_at = ""
         if runs is not None:
             self.expect(runs)
 
@@ -144,6 +147,10 @@ class RunProgress:
         """A run is tried again (its worker process died); counted, shown on the status line."""
         self.retries += 1
 
+    def left_in_flight(self, n: int, where: str) -> None:
+        """The launcher returns while ``n`` runs are still queued or running (``where``: e.g. the job ids)."""
+        self.in_flight, self.in_flight_at = n, where
+
     def line(self) -> str:
         elapsed = self.clock() - self.started
         worked = self.counts[DONE] + self.counts[FAILED]
@@ -184,6 +191,11 @@ class RunProgress:
             lines.append(f"  failed: {where}: {reason}" if n == 1 else f"  failed x{n} (e.g. {where}): {reason}")
         if len(reasons) > 10:
             lines.append(f"  ... and {sum(reasons.values()) - sum(n for _, n in reasons.most_common(10))} more failed runs (see run.json files)")
+        if self.in_flight:
+            lines.append(
+                f"  {self.in_flight} runs are still in flight ({self.in_flight_at}): follow them with 'carps status experiment=...'; "
+                "the same command again waits for them and submits only what is missing"
+            )
         if self.failures:
             lines.append("  rerun the same command to retry the failed and missing runs; 'carps status experiment=...' lists them")
         return "\n".join(lines)

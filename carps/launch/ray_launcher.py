@@ -35,16 +35,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 from carps.core.errors import CarpsError, require
 from carps.core.registry import get_registry
 from carps.launch.execute import SKIPPED, EncodedRun, RunOutcome, done_outcome, is_done, run_encoded, run_key, write_encoded, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
-
-if TYPE_CHECKING:
-    from carps.cli.overrides import Overrides
 
 # a batch should keep its runner busy at most about this long: long enough that Ray's per-call cost
 # (about a millisecond) disappears, short enough that a killed runner loses little
@@ -99,35 +96,35 @@ class RayOptions:
     keep_workers: bool = False
     writer: str = "auto"
 
-    @classmethod
-    def from_overrides(cls, o: Overrides) -> RayOptions:
-        """Read ``ray_address=``, ``max_retries=``, ``batch_size=``, ``writer=``, ``resources.*=`` and ``n_jobs=``."""
-        from carps.cli.overrides import OverrideError
-
-        batch = o.get("batch_size", "auto")
+    def __post_init__(self) -> None:
+        batch = self.batch_size
         if batch != "auto" and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
-            raise OverrideError(f"batch_size must be 'auto' or a positive integer, got '{batch}'")
-        retries = o.get("max_retries", 2)
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise OverrideError(f"max_retries must be a non-negative integer, got '{retries}'")
-        res = o.prefixed("resources")
-        unknown = set(res) - {"cpus_per_run", "gpus_per_run"}
-        if unknown:
-            raise OverrideError(f"unknown key 'resources.{sorted(unknown)[0]}'; valid: resources.cpus_per_run, resources.gpus_per_run")
-        address = o.get("ray_address")
-        n_jobs = o.get("n_jobs")
-        writer = o.get("writer", "auto")
-        if writer not in WRITERS:
-            raise OverrideError(f"writer must be one of {', '.join(WRITERS)}, got '{writer}'")
-        return cls(
-            ray_address=None if address is None else str(address),
-            max_retries=retries,
-            batch_size=batch,
-            cpus_per_run=o.number("resources.cpus_per_run"),
-            gpus_per_run=o.number("resources.gpus_per_run", positive=False),
-            num_cpus=int(n_jobs) if isinstance(n_jobs, int) and n_jobs > 1 else None,
-            writer=writer,
-        )
+            raise CarpsError(f"batch_size must be 'auto' or a positive integer, got '{batch}'")
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise CarpsError(f"max_retries must be a non-negative integer, got '{self.max_retries}'")
+        if self.writer not in WRITERS:
+            raise CarpsError(f"writer must be one of {', '.join(WRITERS)}, got '{self.writer}'")
+        for key in ("cpus_per_run", "gpus_per_run"):
+            value = getattr(self, key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+                raise CarpsError(f"resources.{key} must be a non-negative number, got '{value}'")
+
+
+class RayLauncher:
+    """``launcher=ray``: :func:`launch_ray` behind the :class:`~carps.launch.launcher.Launcher` interface."""
+
+    name: ClassVar[str] = "ray"
+    options_type: ClassVar[type] = RayOptions
+
+    def __init__(self, options: RayOptions | None = None) -> None:
+        self.options = options or RayOptions()
+
+    def launch(self, runs: Sequence[RunSpec], experiment_dir: Path, progress: RunProgress) -> list[RunOutcome]:
+        return launch_ray(runs, experiment_dir, progress=progress, options=self.options)
+
+    def in_flight(self, experiment_dir: Path) -> dict:
+        # the driver holds its runs for as long as it lives; a started run shows as running in its run.json
+        return {}
 
 
 def run_resources(spec: RunSpec, options: RayOptions) -> Resources:
@@ -260,7 +257,6 @@ def launch_ray(
     runs: Sequence[RunSpec],
     experiment_dir: str | Path,
     progress: RunProgress | None = None,
-    overrides: Overrides | None = None,
     options: RayOptions | None = None,
 ) -> list[RunOutcome]:
     """Execute the runs of ``runs`` that are not done yet on Ray; results are written by the driver or
@@ -269,8 +265,7 @@ def launch_ray(
     Connects to ``options.ray_address`` (``auto`` or ``host:port`` or ``ray://host:port``), reuses a
     Ray already initialised in this process, or starts a local Ray that is shut down at the end.
     """
-    if options is None:
-        options = RayOptions.from_overrides(overrides) if overrides is not None else RayOptions()
+    options = options or RayOptions()
     experiment_dir = Path(experiment_dir)
     progress = progress or RunProgress(len(runs), enabled=False)
     progress.expect(runs)  # which optimizer each run belongs to: the ETA weighs runs by their optimizer's speed
@@ -300,7 +295,7 @@ def launch_ray(
         _connect(ray, options)
     try:
         classes = _check_resources(ray, by_resources)
-        outcomes.extend(_schedule(ray, classes, experiment_dir, progress, options))
+        outcomes.extend(_Scheduler(ray, classes, experiment_dir, progress, options).run())
     finally:
         if started_here:
             _KEPT.clear()
@@ -380,63 +375,167 @@ def workers_write(ray: Any, options: RayOptions) -> bool:
     return all(node["NodeID"] == here for node in ray.nodes() if node.get("Alive"))
 
 
-def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: RunProgress, options: RayOptions) -> list[RunOutcome]:
-    from ray.exceptions import RayActorError, RayError, RayTaskError
+class _Scheduler:
+    """One experiment's scheduling on Ray, step by step: start the runners, hand them batches, take
+    back what they return (results, deaths, errors), write results, free what is no longer needed."""
 
-    fixed = None if options.batch_size == "auto" else int(options.batch_size)
-    # on one machine the runners write (the folder is theirs too), sparing the one driver two
-    # files per run; with remote nodes, runs travel back to the driver
-    by_workers = workers_write(ray, options)
-    where = str(experiment_dir.resolve())
-    tries: dict[tuple[str, str, int], int] = {}  # by run folder: what a retry is counted against
-    made: set[str] = set()  # folders known to exist
-    written: set[tuple[str, str, int]] = set()  # every run was checked not done before it was queued
-    outcomes: list[RunOutcome] = []
-    slots = [_Slot(c, actor, ready=kept, proven=not kept) for c in classes for actor, kept in _runners(ray, c)]
-    progress.expect(workers=len(slots))
-    pings = {slot.actor.ready.remote(): slot for slot in slots if not slot.ready}
-    in_flight: dict[Any, tuple[_Slot, Any, list[RunSpec]]] = {}  # call -> (slot, its runner then, runs)
-    order: dict[Any, int] = {}  # submission order: a runner runs its calls first come, first served
+    def __init__(self, ray: Any, classes: list[_Class], experiment_dir: Path, progress: RunProgress, options: RayOptions) -> None:
+        self.ray, self.classes, self.experiment_dir, self.progress, self.options = ray, classes, experiment_dir, progress, options
+        self.fixed = None if options.batch_size == "auto" else int(options.batch_size)
+        # on one machine the runners write (the folder is theirs too), sparing the one driver two
+        # files per run; with remote nodes, runs travel back to the driver
+        self.by_workers = workers_write(ray, options)
+        self.where = str(experiment_dir.resolve())
+        self.tries: dict[tuple[str, str, int], int] = {}  # by run folder: what a retry is counted against
+        self.made: set[str] = set()  # folders known to exist
+        self.written: set[tuple[str, str, int]] = set()  # every run was checked not done before it was queued
+        self.outcomes: list[RunOutcome] = []
+        self.slots = [_Slot(c, actor, ready=kept, proven=not kept) for c in classes for actor, kept in _runners(ray, c)]
+        progress.expect(workers=len(self.slots))
+        self.pings = {slot.actor.ready.remote(): slot for slot in self.slots if not slot.ready}
+        self.in_flight: dict[Any, tuple[_Slot, Any, list[RunSpec]]] = {}  # call -> (slot, its runner then, runs)
+        self.order: dict[Any, int] = {}  # submission order: a runner runs its calls first come, first served
 
-    def fail(spec: RunSpec, reason: str) -> None:
-        outcome = write_failed(spec, experiment_dir, reason, tries.get(run_key(spec), 1))
-        written.add(run_key(spec))
-        progress.update(outcome)
-        outcomes.append(outcome)
+    def run(self) -> list[RunOutcome]:
+        from concurrent.futures import ThreadPoolExecutor
 
-    def live(c: _Class) -> int:
-        return sum(1 for s in slots if s.klass is c and s.ready and not s.dead)
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carps-writer")
+        try:
+            self.refill()  # kept runners take their first batches now
+            while self.in_flight or self.pings:
+                results = self.take_round()
+                # the driver writes every finished run before it waits again; its writer thread spends
+                # that time in file-system calls (no GIL), while this thread hands runners their next batches
+                writing = writer.submit(self.write_all, results) if results else None
+                self.refill()
+                if writing is not None:
+                    for outcome in writing.result():
+                        self.report(outcome)
+                self.retire()
+        except BaseException:
+            for slot in self.slots:
+                self.ray.kill(slot.actor)
+            raise
+        finally:
+            writer.shutdown(wait=True)
+        for c in self.classes:  # only if every runner of a class was lost for good
+            for spec in [*c.suspects, *c.queue]:
+                self.fail(spec, "no worker was left to run it")
+        if self.options.keep_workers:
+            for slot in self.slots:
+                _KEPT.setdefault(_pool_key(self.ray, slot.klass.resources), []).append(slot.actor)
+        return self.outcomes
 
-    def refill() -> None:
-        n_live = {id(c): live(c) for c in classes}
-        for slot in slots:
+    # steps of a round ---------------------------------------------------------------------------
+    def take_round(self) -> list[EncodedRun]:
+        """Wait for what is done (at least one call or ping), handle each; returns the runs to write."""
+        from ray.exceptions import RayError
+
+        waiting = [*self.in_flight, *self.pings]
+        ready, _ = self.ray.wait(waiting, num_returns=len(waiting), timeout=0)  # all that is done by now
+        if not ready:
+            ready, _ = self.ray.wait(waiting, num_returns=1)
+        ready.sort(key=lambda r: self.order.get(r, -1))  # a runner's older call first
+        calls = [ref for ref in ready if ref not in self.pings]
+        try:  # one trip to the object store for the whole round; one by one if any call failed
+            values = dict(zip(calls, self.ray.get(calls)))
+        except RayError:
+            values = {}
+        results: list[EncodedRun] = []
+        for ref in ready:
+            if ref in self.pings:
+                self.take_ping(ref)
+            else:
+                results.extend(self.take_call(ref, values))
+        return results
+
+    def take_ping(self, ref: Any) -> None:
+        from ray.exceptions import RayError
+
+        slot = self.pings.pop(ref)
+        try:
+            self.ray.get(ref)
+            slot.ready = True
+        except RayError as exc:  # e.g. carps is not installed where Ray placed it
+            self.cannot_start(slot, exc)
+
+    def take_call(self, ref: Any, values: dict[Any, Any]) -> list[EncodedRun]:
+        """One finished call: its runs' results, or what its failure means for them."""
+        from ray.exceptions import RayActorError, RayTaskError
+
+        slot, actor, batch = self.in_flight.pop(ref)
+        # the call that was running when its runner died is its runner's oldest; calls queued
+        # behind it fail too, and are seen after it (sorted) or after the runner was replaced
+        running = slot.actor is actor and slot.calls[0] == ref
+        slot.calls.remove(ref)
+        slot.klass.in_flight -= 1
+        try:
+            got = values[ref] if ref in values else self.ray.get(ref)
+        except RayActorError as exc:  # the runner's process or its node died
+            self.runner_died(slot, actor, batch, exc, running)
+            return []
+        except RayTaskError as exc:  # Python raised past run_in_memory: deterministic
+            if len(batch) > 1:  # find the run that raised: retry each alone
+                slot.klass.suspects.extend(batch)
+            else:
+                self.fail(batch[0], f"the run raised {_first_line(exc)}")
+            return []
+        if slot.actor is actor:
+            slot.proven = True
+        slot.klass.observe([packed[-1] for packed in got])
+        if self.by_workers:  # on disk already
+            for spec, (fields, _) in zip(batch, got):
+                self.report(RunOutcome(spec, *fields))
+            return []
+        return [_unpack(spec, packed) for spec, packed in zip(batch, got)]
+
+    def write_all(self, results: list[EncodedRun]) -> list[RunOutcome]:
+        return [write_encoded(self.experiment_dir, encoded, made=self.made, written=self.written) for encoded in results]
+
+    def report(self, outcome: RunOutcome) -> None:
+        self.progress.update(outcome)
+        self.outcomes.append(outcome)
+
+    def fail(self, spec: RunSpec, reason: str) -> None:
+        outcome = write_failed(spec, self.experiment_dir, reason, self.tries.get(run_key(spec), 1))
+        self.written.add(run_key(spec))
+        self.report(outcome)
+
+    # runners --------------------------------------------------------------------------------------
+    def live(self, c: _Class) -> int:
+        return sum(1 for s in self.slots if s.klass is c and s.ready and not s.dead)
+
+    def refill(self) -> None:
+        """Queue calls at every ready runner, up to its class's depth."""
+        n_live = {id(c): self.live(c) for c in self.classes}
+        for slot in self.slots:
             c = slot.klass
             while slot.ready and not slot.dead and c.has_work() and len(slot.calls) < c.depth():
-                batch = c.next_batch(fixed, n_live[id(c)])
+                batch = c.next_batch(self.fixed, n_live[id(c)])
                 payload = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
-                ref = slot.actor.run_and_write.remote(payload, where) if by_workers else slot.actor.run.remote(payload)
-                in_flight[ref] = (slot, slot.actor, batch)
-                order[ref] = len(order)
+                ref = slot.actor.run_and_write.remote(payload, self.where) if self.by_workers else slot.actor.run.remote(payload)
+                self.in_flight[ref] = (slot, slot.actor, batch)
+                self.order[ref] = len(self.order)
                 slot.calls.append(ref)
                 c.in_flight += 1
 
-    def retire() -> None:
-        # a class with nothing queued or running frees its runners' CPUs and GPUs for the others
-        for c in classes:
+    def retire(self) -> None:
+        """A class with nothing queued or running frees its runners' CPUs and GPUs for the others."""
+        for c in self.classes:
             if not c.has_work() and not c.in_flight:
-                for slot in slots:
+                for slot in self.slots:
                     if slot.klass is c and not slot.dead:
                         slot.dead = True
-                        if not options.keep_workers:
-                            ray.kill(slot.actor)
+                        if not self.options.keep_workers:
+                            self.ray.kill(slot.actor)
 
-    def runner_died(slot: _Slot, actor: Any, batch: list[RunSpec], exc: BaseException, running: bool) -> None:
+    def runner_died(self, slot: _Slot, actor: Any, batch: list[RunSpec], exc: BaseException, running: bool) -> None:
         c = slot.klass
         # a kept runner that had died before this experiment: its first call never ran
         stale = slot.actor is actor and not slot.proven
         if slot.actor is actor and not slot.dead:  # the first of its calls to report it: replace the runner
-            slot.actor, slot.ready, slot.proven = _new_runner(ray, c.resources), False, True
-            pings[slot.actor.ready.remote()] = slot
+            slot.actor, slot.ready, slot.proven = _new_runner(self.ray, c.resources), False, True
+            self.pings[slot.actor.ready.remote()] = slot
         if not running or stale:
             # queued behind the call that died, never started; or the first call of a kept runner
             # that had died before this experiment: not a try of theirs
@@ -446,101 +545,23 @@ def _schedule(ray: Any, classes: list[_Class], experiment_dir: Path, progress: R
             # which run killed the runner is unknown: retry each alone, not counted as a try of
             # theirs, so that one bad run cannot use up the tries of others
             for spec in batch:
-                progress.retry(spec, _first_line(exc))
+                self.progress.retry(spec, _first_line(exc))
             c.suspects.extend(batch)
             return
         spec = batch[0]
-        tries[run_key(spec)] = tries.get(run_key(spec), 0) + 1
-        if tries[run_key(spec)] <= options.max_retries:
-            progress.retry(spec, _first_line(exc))
+        key = run_key(spec)
+        self.tries[key] = self.tries.get(key, 0) + 1
+        if self.tries[key] <= self.options.max_retries:
+            self.progress.retry(spec, _first_line(exc))
             c.suspects.appendleft(spec)
         else:
-            fail(spec, f"worker died on each of {tries[run_key(spec)]} tries; last: {_first_line(exc)}")
+            self.fail(spec, f"worker died on each of {self.tries[key]} tries; last: {_first_line(exc)}")
 
-    def cannot_start(slot: _Slot, exc: BaseException) -> None:
+    def cannot_start(self, slot: _Slot, exc: BaseException) -> None:
         slot.dead = True
         c = slot.klass
-        if not any(s.klass is c and not s.dead for s in slots):  # no runner of this class can start
+        if not any(s.klass is c and not s.dead for s in self.slots):  # no runner of this class can start
             for spec in [*c.suspects, *c.queue]:
-                fail(spec, f"no worker could start: {_first_line(exc)}")
+                self.fail(spec, f"no worker could start: {_first_line(exc)}")
             c.suspects.clear()
             c.queue.clear()
-
-    def write_all(results: list[EncodedRun]) -> list[RunOutcome]:
-        return [write_encoded(experiment_dir, encoded, made=made, written=written) for encoded in results]
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carps-writer")
-    try:
-        refill()  # kept runners take their first batches now
-        while in_flight or pings:
-            waiting = [*in_flight, *pings]
-            ready, _ = ray.wait(waiting, num_returns=len(waiting), timeout=0)  # all that is done by now
-            if not ready:
-                ready, _ = ray.wait(waiting, num_returns=1)
-            ready.sort(key=lambda r: order.get(r, -1))  # a runner's older call first
-            results: list[EncodedRun] = []
-            calls = [ref for ref in ready if ref not in pings]
-            try:  # one trip to the object store for the whole round; one by one if any call failed
-                values = dict(zip(calls, ray.get(calls)))
-            except RayError:
-                values = {}
-            for ref in ready:
-                if ref in pings:
-                    slot = pings.pop(ref)
-                    try:
-                        ray.get(ref)
-                        slot.ready = True
-                    except RayError as exc:  # e.g. carps is not installed where Ray placed it
-                        cannot_start(slot, exc)
-                    continue
-                slot, actor, batch = in_flight.pop(ref)
-                # the call that was running when its runner died is its runner's oldest; calls queued
-                # behind it fail too, and are seen after it (sorted) or after the runner was replaced
-                running = slot.actor is actor and slot.calls[0] == ref
-                slot.calls.remove(ref)
-                slot.klass.in_flight -= 1
-                try:
-                    got = values[ref] if ref in values else ray.get(ref)
-                except RayActorError as exc:  # the runner's process or its node died
-                    runner_died(slot, actor, batch, exc, running)
-                    continue
-                except RayTaskError as exc:  # Python raised past run_in_memory: deterministic
-                    if len(batch) > 1:  # find the run that raised: retry each alone
-                        slot.klass.suspects.extend(batch)
-                    else:
-                        fail(batch[0], f"the run raised {_first_line(exc)}")
-                    continue
-                if slot.actor is actor:
-                    slot.proven = True
-                slot.klass.observe([packed[-1] for packed in got])
-                if by_workers:  # on disk already
-                    for spec, (fields, _) in zip(batch, got):
-                        outcome = RunOutcome(spec, *fields)
-                        progress.update(outcome)
-                        outcomes.append(outcome)
-                else:
-                    results.extend(_unpack(spec, packed) for spec, packed in zip(batch, got))
-            # the driver writes every finished run before it waits again; its writer thread spends
-            # that time in file-system calls (no GIL), while this thread hands runners their next batches
-            writing = writer.submit(write_all, results) if results else None
-            refill()
-            if writing is not None:
-                for outcome in writing.result():
-                    progress.update(outcome)
-                    outcomes.append(outcome)
-            retire()
-    except BaseException:
-        for slot in slots:
-            ray.kill(slot.actor)
-        raise
-    finally:
-        writer.shutdown(wait=True)
-    for c in classes:  # only if every runner of a class was lost for good
-        for spec in [*c.suspects, *c.queue]:
-            fail(spec, "no worker was left to run it")
-    if options.keep_workers:
-        for slot in slots:
-            _KEPT.setdefault(_pool_key(ray, slot.klass.resources), []).append(slot.actor)
-    return outcomes

@@ -46,7 +46,7 @@ def test_run_gather_report_and_status(cli_env, tmp_path):
     assert (exp / "report" / "ranking.csv").exists()
 
     status = carps("status", "experiment=e2e", env=cli_env).stdout
-    assert "12 done, 0 failed, 0 running, 0 missing" in status
+    assert "12 done, 0 failed, 0 pending, 0 running, 0 missing" in status
 
     again = carps("run", "optimizer=random,optuna/tpe", "task=blackbox/bbob/f0[1-3]_d2_i1", "seed=1,2", "n_trials=8", "experiment=e2e", "--resume", env=cli_env)
     assert "0 done, 0 failed, 12 skipped" in again.stderr

@@ -122,7 +122,7 @@ def test_resume_after_the_driver_is_killed(ray_cluster, tmp_path, killer_plugin,
     for path, content in before.items():  # runs finished before the kill were not redone
         assert path.read_bytes() == content
     status = subprocess.run([*carps_cmd(), "status", "experiment=e"], env=env, capture_output=True, text=True, timeout=60)
-    assert "total: 24 runs: 24 done, 0 failed, 0 running, 0 missing" in status.stdout
+    assert "total: 24 runs: 24 done, 0 failed, 0 pending, 0 running, 0 missing" in status.stdout
 
 
 def test_gpu_runs_need_gpus_unless_gpus_per_run_is_zero(ray_cluster, tmp_path):
@@ -188,13 +188,14 @@ def test_runners_write_on_one_machine_unless_told_otherwise(ray_cluster):
 
 
 def test_cli_options_are_checked():
-    from carps.cli.overrides import OverrideError, parse_overrides
+    from carps.cli.launch_options import launcher_options
+    from carps.cli.overrides import parse_overrides
 
     keys = ["ray_address", "max_retries", "batch_size", "n_jobs", "writer"]
-    o = parse_overrides(["resources.gpus_per_run=0.25", "batch_size=8", "ray_address=auto", "n_jobs=4", "writer=driver"], allowed=keys, allowed_prefixes=["resources"])
-    opts = RayOptions.from_overrides(o)
+    o = parse_overrides(["resources.gpus_per_run=0.25", "batch_size=8", "ray_address=auto", "n_jobs=4", "writer=driver"], allowed=keys, allowed_prefixes=["resources", "launcher"])
+    opts = launcher_options(RayOptions, o, "ray")
     assert (opts.gpus_per_run, opts.cpus_per_run, opts.batch_size, opts.ray_address, opts.num_cpus, opts.writer) == (0.25, None, 8, "auto", 4, "driver")
-    assert RayOptions.from_overrides(parse_overrides([], allowed=keys)).writer == "auto"
-    for bad in (["batch_size=0"], ["max_retries=-1"], ["resources.gpu=1"], ["writer=nfs"]):
-        with pytest.raises(OverrideError):
-            RayOptions.from_overrides(parse_overrides(bad, allowed=keys, allowed_prefixes=["resources"]))
+    assert launcher_options(RayOptions, parse_overrides([], allowed=keys), "ray").writer == "auto"
+    for bad in (["batch_size=0"], ["max_retries=-1"], ["launcher.gpu=1"], ["resources.gpu=1"], ["writer=nfs"], ["resources.cpus_per_run=-1"]):
+        with pytest.raises(CarpsError):
+            launcher_options(RayOptions, parse_overrides(bad, allowed=keys, allowed_prefixes=["resources", "launcher"]), "ray")
