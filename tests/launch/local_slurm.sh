@@ -11,7 +11,8 @@
 # skip with that reason when there is no root, no package, or the daemons do not come up.
 #
 # The settings are chosen for short tests: the scheduler runs every 2 s instead of 60 s, a job past
-# its time limit is killed 2 s after SIGTERM, finished jobs stay visible to scontrol for 5 minutes.
+# its time limit is killed 2 s after SIGTERM, a requeued job may start again after 5 s instead of 120 s,
+# finished jobs stay visible to scontrol for 5 minutes.
 set -uo pipefail
 
 action=${1:-}
@@ -88,6 +89,8 @@ SlurmdPort=16818
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
+# a requeued job may start again this many seconds after its requeue (default 120)
+AuthInfo=cred_expire=5
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
@@ -101,6 +104,7 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MpiDefault=none
+MailProg=/bin/true
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 # a job that asks for no memory gets its share of the node's, not all of it
