@@ -160,6 +160,11 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
 
 ERT_TABLE_TARGETS = (0.1, 0.01, 0.001)
 FIXED_BUDGETS = (0.1, 0.25, 0.5, 1.0)
+VIEW_DPI = 75  # these sections add up to eight figures per task type; a little less resolution keeps the report fast
+
+
+def _view(fig: Any, caption: str) -> str:
+    return _figure(fig, caption, dpi=VIEW_DPI)
 
 
 def _of_type(frame: Any, ttype: str) -> Any:
@@ -183,14 +188,14 @@ def _fixed_target_html(result: Analysis, ttype: str, colors: dict[str, Any], sco
             e, sr = (float(r["ert"].iloc[0]), float(r["success_rate"].iloc[0])) if len(r) else (float("nan"), float("nan"))
             cells.append(f"<td>{'∞' if e == float('inf') else _fmt(e, 2)}</td><td>{_fmt(100 * sr, 0)}%</td>")
         rows.append(f"<tr><td class='l'>{_esc(opt)}</td>{''.join(cells)}</tr>")
-    figs = [_figure(plots.plot_ert(ert, f"{ttype}: expected running time", colors=colors), "ERT (in run budgets, all runs pooled) and success rate per target")]
+    figs = [_view(plots.plot_ert(ert, f"{ttype}: expected running time", colors=colors), "ERT (in run budgets, all runs pooled) and success rate per target")]
     ecdf = _of_type(result.runtime_ecdf, ttype)
     if ecdf is not None and len(ecdf):
-        figs.append(_figure(plots.plot_runtime_ecdf(ecdf, f"{ttype}: runtime ECDF", colors=colors), "share of (task, target) pairs reached, 95% bootstrap band over tasks"))
+        figs.append(_view(plots.plot_runtime_ecdf(ecdf, f"{ttype}: runtime ECDF", colors=colors), "share of (task, target) pairs reached, 95% bootstrap band over tasks"))
     fb = _of_type(result.fixed_budget, ttype)
     table = ""
     if fb is not None and len(fb):
-        figs.append(_figure(plots.plot_fixed_budget(fb, f"{ttype}: fixed budget", colors=colors, ylabel=score), "median incumbent over all runs with its interquartile band"))
+        figs.append(_view(plots.plot_fixed_budget(fb, f"{ttype}: fixed budget", colors=colors, ylabel=score), "median incumbent over all runs with its interquartile band"))
         shown = fb[np.isin(np.round(fb["budget_fraction"].to_numpy(dtype=float), 6), FIXED_BUDGETS)]
         qcols = [c for c in fb.columns if c.startswith("q")]
         qhead = "<tr><th class='l'>optimizer</th><th>budget</th><th>runs</th><th>mean</th>" + "".join(f"<th>{_esc(c.upper())}</th>" for c in qcols) + "</tr>"
@@ -223,13 +228,15 @@ def _robust_html(result: Analysis, ttype: str, colors: dict[str, Any], score: st
         f"<td>{_ci(r.iqm, r.iqm_low, r.iqm_high)}</td><td>{_ci(r.median, r.median_low, r.median_high)}</td><td>{_ci(r.mean, r.mean_low, r.mean_high)}</td></tr>"
         for i, r in enumerate(est.itertuples(index=False))
     )
-    figs = [_figure(plots.plot_interval_estimates(est, f"{ttype}: final {score}", colors=colors, xlabel=score), "95% stratified bootstrap CIs (runs resampled within tasks)")]
+    figs = []
     prof = _of_type(result.profiles, ttype)
-    if prof is not None and len(prof):
-        figs.append(_figure(plots.plot_performance_profiles(prof, f"{ttype}: performance profile", colors=colors, xlabel=score), "share of runs at or below each threshold, 95% CI band"))
+    if len(est) >= 2:  # with one optimizer the table says it all, and its profile is the ECDF above
+        figs.append(_view(plots.plot_interval_estimates(est, f"{ttype}: final {score}", colors=colors, xlabel=score), "95% stratified bootstrap CIs (runs resampled within tasks)"))
+    if prof is not None and len(prof) and len(est) >= 2:
+        figs.append(_view(plots.plot_performance_profiles(prof, f"{ttype}: performance profile", colors=colors, xlabel=score), "share of runs at or below each threshold, 95% CI band"))
     poi = _of_type(result.improvement, ttype)
     if poi is not None and len(poi):
-        figs.append(_figure(plots.plot_improvement_matrix(poi, f"{ttype}: P(row improves on column)"), "probability of improvement, averaged over tasks"))
+        figs.append(_view(plots.plot_improvement_matrix(poi, f"{ttype}: P(row improves on column)"), "probability of improvement, averaged over tasks"))
     return (
         title + f"<p class='note'>Final {_esc(score)} over all runs of the tasks every optimizer ran (the same number of seeds per task)."
         " IQM: mean of the middle 50% of runs, robust to outlier runs and tasks (Agarwal et al., 2021). Brackets: 95% stratified bootstrap CIs.</p>"
@@ -243,10 +250,10 @@ def _task_views_html(result: Analysis, ttype: str, score: str) -> str:
     if ttype not in wide.index.get_level_values(0):
         return ""
     wide = wide.loc[ttype].dropna(axis=1, how="all")
-    figs = [_figure(plots.plot_task_heatmap(wide, f"{ttype}: final {score} per task", label=score), "seed-mean final score per task and optimizer (0 = best)")]
+    figs = [_view(plots.plot_task_heatmap(wide, f"{ttype}: final {score} per task", label=score), "seed-mean final score per task and optimizer (0 = best)")]
     corr = result.correlation.get(ttype)
     if corr is not None and corr.shape[0] >= 2:
-        figs.append(_figure(plots.plot_correlation(corr, f"{ttype}: Spearman correlation across tasks"), "rank correlation of per-task final scores between optimizers"))
+        figs.append(_view(plots.plot_correlation(corr, f"{ttype}: Spearman correlation across tasks"), "rank correlation of per-task final scores between optimizers"))
     return f"<h3 id='heatmap-{_esc(ttype)}'>Per-task heatmap and correlation</h3><div class='figs'>{''.join(figs)}</div>"
 
 

@@ -41,7 +41,7 @@ def outputs(nb: object) -> tuple[int, str]:
 def test_notebooks_are_parameterised_and_hold_no_outputs() -> None:
     import nbformat
 
-    for name in ("overview", "task_drilldown", "multiobjective"):
+    for name in ("overview", "task_drilldown", "multiobjective", "fixed_target_and_aggregates"):
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
         nbformat.validate(nb)
         assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
@@ -71,3 +71,14 @@ def test_multiobjective_notebook(toy_experiment, tmp_path: Path) -> None:
     images, text = outputs(nb)
     assert images >= 4  # CD diagram, HV over budget (2 task types), Pareto fronts
     assert "multiobjective/toy/zdt1" in text and "reference_hv" in text and "blackbox/toy" not in text
+
+
+def test_fixed_target_and_aggregates_notebook(toy_experiment, tmp_path: Path) -> None:
+    exp, _ = toy_experiment
+    env = {"CARPS_EXPERIMENT_DIR": str(exp), "CARPS_TASK_GLOB": "blackbox/*", "CARPS_EXPORT_DIR": str(tmp_path / "ioh")}
+    nb = run_notebook(NOTEBOOKS / "fixed_target_and_aggregates.ipynb", env, tmp_path)
+    images, text = outputs(nb)
+    # ERT, runtime ECDF, fixed budget, IQM intervals, profile, improvement matrix, heatmap, correlation
+    assert images == 8
+    assert "iqm_low" in text and "success_rate" in text and "q98" in text and "exported 12 runs of 3 tasks" in text
+    assert sorted(p.name for p in (tmp_path / "ioh").iterdir()) == ["optuna_tpe", "random"]

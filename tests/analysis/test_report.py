@@ -43,6 +43,19 @@ def test_every_task_type_has_its_sections(report_html: Path) -> None:
     assert "id='overview'" in text and "<table class='ranking'>" in text
 
 
+def test_fixed_target_robust_and_per_task_sections(report_html: Path) -> None:
+    text = report_html.read_text()
+    for ttype in ("blackbox", "multifidelity", "multiobjective", "momf"):
+        for section in ("fixed-target", "robust", "heatmap"):
+            assert f"id='{section}-{ttype}'" in text, (section, ttype)
+    bb = text[text.index("id='type-blackbox'"):text.index("id='type-momf'") if text.index("id='type-momf'") > text.index("id='type-blackbox'") else len(text)]
+    assert "<th>ERT to 0.01</th>" in bb and "Fixed-budget quantiles" in bb and "<th>Q98</th>" in bb
+    assert "<table class='robust'>" in bb and "alt='blackbox: P(row improves on column)" not in bb  # captions, not titles, are alt texts
+    for caption in ("ERT (in run budgets", "share of (task, target) pairs reached", "95% stratified bootstrap CIs",
+                    "probability of improvement, averaged over tasks", "seed-mean final score per task", "rank correlation of per-task final scores"):
+        assert caption in bb, caption
+
+
 def test_html_is_self_contained(report_html: Path) -> None:
     text = report_html.read_text()
     sources = re.findall(r"(?:src|href)=['\"]([^'\"]+)['\"]", text)
