@@ -42,6 +42,8 @@ def load_meta_dataset(path: str) -> dict[str, dict[str, dict[str, Any]]]:
 class HPOB(BenchmarkFamily):
     """The (search space, dataset) pairs of one HPO-B split; none when no data folder is configured."""
 
+    needs_download = True
+
     def __init__(self, data_dir: str | None = None, split: str = "test", search_spaces: Sequence[str] | None = None) -> None:
         super().__init__(data_dir=data_dir, split=split, search_spaces=search_spaces)
         if split not in SPLITS:

@@ -41,6 +41,8 @@ _ID = re.compile(r"^(blackbox|multifidelity|multiobjective|momf)/hpobench/([a-z]
 class HPOBenchTabular(BenchmarkFamily):
     """Every ``<model>/<task_id>`` table under the data folder; none when no folder is configured."""
 
+    needs_download = True
+
     def __init__(self, data_dir: str | None = None, metric: str = "acc", types: Sequence[str] = tuple(t.value for t in TaskType)) -> None:
         super().__init__(data_dir=data_dir, metric=metric, types=types)
         self.data_dir = configured_data_dir(data_dir, ENV_VAR)

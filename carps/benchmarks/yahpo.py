@@ -195,6 +195,8 @@ class YAHPO(BenchmarkFamily):
     against the data folder.
     """
 
+    needs_download = True
+
     def __init__(self, scenarios: dict[str, list[str]], data_dir: str | None = None, types: Sequence[str] = tuple(t.value for t in TaskType)) -> None:
         super().__init__(scenarios=scenarios, data_dir=data_dir, types=types)
         unknown = set(scenarios) - set(SCENARIOS)

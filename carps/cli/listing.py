@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from carps.cli.options import wants_help
 from carps.cli.overrides import OverrideError
@@ -43,8 +44,9 @@ def list_tasks(pattern: str | None) -> int:
     by_type = Counter(t.split("/")[0] for t in ids)
     by_family = Counter(tuple(t.split("/")[:2]) for t in ids)
     missing = {family: reason for family in {f for _, f in by_family} if (reason := registry.missing_data(family))}
-    rows = [[ttype, family, str(n), "not installed" if family in missing else ""] for (ttype, family), n in sorted(by_family.items())]
-    print(_table(rows, ["type", "family", "tasks", "data"]))
+    flags = {family: _family_flags(registry, family) for _, family in by_family}
+    rows = [[ttype, family, str(n), *flags[family], "not installed" if family in missing else ""] for (ttype, family), n in sorted(by_family.items())]
+    print(_table(rows, ["type", "family", "tasks", "download", "constrained", "data"]))
     print()
     print("  ".join(f"{t}: {n}" for t, n in sorted(by_type.items())) + f"  | total: {len(ids)}")
     for family, reason in sorted(missing.items()):
@@ -55,6 +57,12 @@ def list_tasks(pattern: str | None) -> int:
         if subsets:
             print(f"subsets: {len(subsets)} (carps list tasks 'subset/*')")
     return 0
+
+
+def _family_flags(registry: Any, family: str) -> tuple[str, str]:
+    """Whether a family needs data beyond pip install, and whether its tasks have constraints (class attributes: no task is built)."""
+    bench = registry.benchmarks[family].benchmark
+    return ("yes" if getattr(bench, "needs_download", False) else "no"), ("yes" if getattr(bench, "constrained", False) else "no")
 
 
 def list_optimizers() -> int:

@@ -16,6 +16,11 @@ class BenchmarkFamily(ABC):
     """
 
     family: str = ""
+    #: whether the tasks need data beyond ``pip install`` (fetched or configured: YAHPO's surrogates,
+    #: HPOBench/HPO-B tables); ``carps list tasks`` shows it per family without building a task
+    needs_download: bool = False
+    #: whether the tasks declare constraints (``Task.constraints``); also shown by ``carps list tasks``
+    constrained: bool = False
 
     def __init__(self, **params: Any) -> None:
         self.params = params

@@ -13,8 +13,12 @@ Checks per task:
 - ``space_round_trip``: sampled configs and the default survive dict -> Configuration -> dict.
 - ``evaluate``: every objective is a finite float, at the lowest and highest fidelity too.
 - ``determinism``: the same config and seed give the same values (objectives the task lists in
-  ``metadata["measured_objectives"]``, such as fit times, are exempt).
-- ``bounds``: full-fidelity values lie within the objectives' declared ``lower``/``upper``.
+  ``metadata["measured_objectives"]``, such as fit times, or in ``metadata["noisy_objectives"]``,
+  whose every evaluation is a new draw, are exempt).
+- ``constraints``: a constrained task returns one finite float per constraint, with unique names;
+  an unconstrained one returns none.
+- ``bounds``: full-fidelity values lie within the objectives' declared ``lower``/``upper`` (on a
+  constrained task, the values of feasible results: bounds hold over the feasible region).
 - ``corners``: configurations at the edges of the space evaluate to finite values.
 - ``batch``: ``evaluate_batch`` agrees with ``evaluate`` (relative 1e-3: batched surrogates round differently).
 - ``out_of_space``: a value beyond a bound, a wrong category, an unknown name and an out-of-range
@@ -157,7 +161,7 @@ def _fidelities(task: Task) -> list[float | None]:
 
 
 def _measured(task: Task) -> set[int]:
-    names = set(task.metadata.get("measured_objectives", ()))
+    names = set(task.metadata.get("measured_objectives", ())) | set(task.metadata.get("noisy_objectives", ()))
     return {k for k, o in enumerate(task.objectives) if o.name in names}
 
 
@@ -212,10 +216,23 @@ def _check_determinism(task: Task, n: int, seed: int) -> None:
         assert [v for k, v in enumerate(a) if k not in skip] == [v for k, v in enumerate(b) if k not in skip], f"same config and seed gave {a} then {b}"
 
 
+def _check_constraints(task: Task, n: int, seed: int) -> None:
+    names = task.constraint_names
+    assert len(set(names)) == len(names), f"constraint names must be unique: {names}"
+    high = task.fidelity.high if task.fidelity else None
+    for config in _configs(task, n, seed + 4):
+        limits = task.evaluate(config, high, seed).constraints
+        assert len(limits) == len(names), f"{len(limits)} constraint values for {len(names)} constraints"
+        assert all(isinstance(c, float) and math.isfinite(c) for c in limits), f"non-finite or non-float constraint values {limits}"
+
+
 def _check_bounds(task: Task, n: int, seed: int) -> None:
     high = task.fidelity.high if task.fidelity else None
     for config in _configs(task, n, seed + 2):
-        values = task.evaluate(config, high, seed).objectives
+        result = task.evaluate(config, high, seed)
+        if any(c > 0.0 for c in result.constraints):
+            continue  # an objective's known bounds hold over the feasible region only
+        values = result.objectives
         for o, v in zip(task.objectives, values):
             if o.lower is not None:
                 assert v >= o.lower - 1e-9 * (1 + abs(o.lower)), f"{o.name}={v} is below its declared lower bound {o.lower}"
@@ -302,6 +319,7 @@ _TASK_CHECKS: list[tuple[str, Callable[[Task, int, int], None]]] = [
     ("space_round_trip", _check_round_trip),
     ("evaluate", _check_evaluate),
     ("determinism", _check_determinism),
+    ("constraints", _check_constraints),
     ("bounds", _check_bounds),
     ("corners", _check_corners),
     ("batch", _check_batch),
