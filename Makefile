@@ -15,7 +15,7 @@ BASELINE_FAMILIES ?= random,optuna,smac,bo,dehb,nevergrad,synetune,skopt,hyperop
 BASELINE_TASKS ?= subset/blackbox/k10_dev,subset/multifidelity/k10_dev,subset/multiobjective/k10_dev,subset/momf/k10_dev
 N_JOBS ?= 2
 
-.PHONY: run test bench baselines install browser clean docs
+.PHONY: run test bench baselines install browser clean docs wheelhouse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ baselines: $(STAMP)
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/carps run optimizer=$(BASELINE_FAMILIES) task=$(BASELINE_TASKS) seed=1,2,3 experiment=baselines n_jobs=$(N_JOBS)
 	$(BIN)/carps report experiment=baselines format=markdown
 	$(BIN)/carps report experiment=baselines
+
+# wheels of carps[EXTRAS] for an offline install on cluster nodes (docs/scaling.md, "Offline installs"):
+#   make wheelhouse PY=3.12 PLATFORM=manylinux_2_28_x86_64 [EXTRAS=all] [WHEELHOUSE=wheelhouse] [TORCH_INDEX=https://download.pytorch.org/whl/cpu]
+WHEELHOUSE ?= wheelhouse
+EXTRAS ?= all
+wheelhouse: $(STAMP)
+	$(BIN)/python tools/wheelhouse.py --dest $(WHEELHOUSE) --extras '$(EXTRAS)' $(if $(PY),--python $(PY)) $(if $(PLATFORM),--platform $(PLATFORM)) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
