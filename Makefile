@@ -38,7 +38,7 @@ run: $(STAMP)
 	$(BIN)/carps report experiment=$(EXPERIMENT)
 
 test: $(STAMP) browser
-	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
 
 # like the test configuration, the benches point CARPS_YAHPO_DATA at ../shared when it is there and unset

@@ -16,6 +16,7 @@ asks a task to run one of its ``algorithms`` (e.g. a learning-rate-free trainer 
 defaults) instead of a configuration from its search space. Only tasks that list ``algorithms`` accept it."""
 
 ObjectiveFunction = Callable[[dict[str, Any], "float | None", "int | None"], Any]
+RuntimeFunction = Callable[[dict[str, Any], "float | None", dict[str, Any]], float]
 BatchObjectiveFunction = Callable[[Sequence[dict[str, Any]], Sequence["float | None"], "int | None"], Sequence[Any]]
 
 
@@ -64,6 +65,10 @@ class Task:
     metadata: dict[str, Any] = field(default_factory=dict)
     algorithms: tuple[str, ...] = ()  # named algorithms the function also runs; see ALGORITHM_KEY
     constraints: tuple[Constraint, ...] = ()  # feasible when every value is <= 0; see Constraint
+    # the family's own runtime metric: ``runtime(config, fidelity, result_info)`` -> seconds one evaluation
+    # takes (a surrogate's predicted training time, a measured fit time); drives the simulated clock of
+    # parallel runs (carps.core.cost), None where the family has no such metric
+    runtime: RuntimeFunction | None = None
 
     def __post_init__(self) -> None:
         self.algorithms = tuple(self.algorithms)

@@ -90,11 +90,14 @@ class Budget:
 
     ``n_trials`` counts full-fidelity evaluations: on a multi-fidelity task a trial at fidelity
     ``b`` costs ``b / b_max`` of one, so ``n_trials=10`` allows e.g. 30 trials at a third of the
-    maximum fidelity. ``wall_time`` (seconds) stops a run early regardless.
+    maximum fidelity. ``wall_time`` (seconds) stops a run early regardless. ``time_budget`` is in
+    seconds of the simulated clock of a parallel run (:mod:`carps.core.parallel`): no trial starts
+    after it, and trials still running when it ends are cut.
     """
 
     n_trials: float
     wall_time: float | None = None
+    time_budget: float | None = None
 
 
 class TrialStatus(str, Enum):
