@@ -45,7 +45,7 @@ SHARED: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
     "writer": ("writer", None),
 }
 #: top-level keys that only mean something to a launcher (a note says so when the chosen one ignores them)
-LAUNCHER_KEYS = sorted({key for key, _ in SHARED.values()} - {"n_jobs", "max_retries"})
+LAUNCHER_KEYS = sorted(key for key in {key for key, _ in SHARED.values()} - {"n_jobs", "max_retries"} if not key.startswith("resources."))
 
 
 def launcher_options(options_type: type, o: Overrides, launcher: str) -> Any:
