@@ -195,7 +195,7 @@ def _fixed_target_html(result: Analysis, ttype: str, colors: dict[str, Any], sco
     fb = _of_type(result.fixed_budget, ttype)
     table = ""
     if fb is not None and len(fb):
-        figs.append(_view(plots.plot_fixed_budget(fb, f"{ttype}: fixed budget", colors=colors, ylabel=score), "median incumbent over all runs with its interquartile band"))
+        # a table rather than a figure: the mean over the budget is drawn above already (plots.plot_fixed_budget draws this one)
         shown = fb[np.isin(np.round(fb["budget_fraction"].to_numpy(dtype=float), 6), FIXED_BUDGETS)]
         qcols = [c for c in fb.columns if c.startswith("q")]
         qhead = "<tr><th class='l'>optimizer</th><th>budget</th><th>runs</th><th>mean</th>" + "".join(f"<th>{_esc(c.upper())}</th>" for c in qcols) + "</tr>"
@@ -204,7 +204,7 @@ def _fixed_target_html(result: Analysis, ttype: str, colors: dict[str, Any], sco
             + "".join(f"<td>{_fmt(r[c])}</td>" for c in qcols) + "</tr>"
             for _, r in shown.iterrows()
         )
-        table = f"<details><summary>Fixed-budget quantiles of the {_esc(score)} over all runs (Q2 to Q98)</summary><table>{qhead}{qrows}</table></details>"
+        table = f"<h4>Fixed budget</h4><p class='note'>Quantiles of the {_esc(score)} over all runs at four budget fractions (IOHanalyzer's fixed-budget table).</p><table class='fixed-budget'>{qhead}{qrows}</table>"
     return (
         f"<h3 id='fixed-target-{_esc(ttype)}'>Fixed target and fixed budget</h3>"
         f"<p class='note'>Targets are {_esc(score)} values. ERT: the budget all runs spent until they reached the target (or ended),"
