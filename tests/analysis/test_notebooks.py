@@ -73,6 +73,7 @@ def test_multiobjective_notebook(toy_experiment, tmp_path: Path) -> None:
     assert "multiobjective/toy/zdt1" in text and "reference_hv" in text and "blackbox/toy" not in text
 
 
+@pytest.mark.slow  # a kernel start and a whole analysis: ~10 s
 def test_fixed_target_and_aggregates_notebook(toy_experiment, tmp_path: Path) -> None:
     exp, _ = toy_experiment
     env = {"CARPS_EXPERIMENT_DIR": str(exp), "CARPS_TASK_GLOB": "blackbox/*", "CARPS_EXPORT_DIR": str(tmp_path / "ioh")}
