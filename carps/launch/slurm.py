@@ -86,7 +86,7 @@ class SlurmOptions:
       requeue (default: a quarter of the limit, 30 s to 120 s);
     - ``python``: the interpreter the tasks run (default: this one; it must exist on the nodes);
     - ``setup``: a shell line run before each task (``module load ...; source venv/bin/activate``);
-    - ``job_name``; ``sbatch``: further ``sbatch`` options as given (``launcher.sbatch.account=ml``).
+    - ``job_name`` (default: ``carps-<experiment>``); ``sbatch``: further ``sbatch`` options as given (``launcher.sbatch.account=ml``).
     """
 
     partition: str | None = None
@@ -105,7 +105,7 @@ class SlurmOptions:
     signal_delay_s: int | None = None
     python: str | None = None
     setup: str | None = None
-    job_name: str = "carps"
+    job_name: str | None = None
     sbatch: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -409,7 +409,7 @@ class SlurmLauncher:
             in_flight = sum(1 for t in tasks for s in t.runs if run_key(s) in wanted and done_outcome(s, experiment_dir) is None)
             progress.left_in_flight(in_flight, "Slurm job " + ", ".join(sorted({t.job.split("_")[0] for t in tasks})))
             return outcomes
-        outcomes.extend(self._watch(tasks, wanted, experiment_dir, progress))
+        outcomes.extend(self._watch(tasks, wanted - {run_key(o.spec) for o in outcomes}, experiment_dir, progress))
         return outcomes
 
     def in_flight(self, experiment_dir: Path) -> dict[RunKey, InFlight]:
@@ -464,7 +464,7 @@ class SlurmLauncher:
         except RuntimeError as exc:  # no srun here
             raise CarpsError(f"launcher=slurm needs Slurm's commands (sbatch, squeue, srun) on this machine: {exc}; run carps on a login node of the cluster") from exc
         params: dict[str, Any] = {
-            "job_name": o.job_name,
+            "job_name": o.job_name or f"carps-{experiment_dir.name}",
             "time": o.time_min,
             "cpus_per_task": resources.cpus,
             "signal_delay_s": o.signal_delay(),

@@ -127,7 +127,7 @@ def test_scancel_of_a_running_task_then_rerun_loses_and_duplicates_nothing(slurm
 
     again = RunProgress(len(plan.runs), enabled=False)
     SlurmLauncher(SlurmOptions(runs_per_task=2, poll_s=0.5, time_min=5)).launch(plan.runs, exp, again)
-    assert again.counts[DONE] + again.counts["skipped"] == 4 and again.counts[FAILED] == 0, again.summary()
+    assert again.finished == 4 and again.counts[DONE] + again.counts["skipped"] == 4 and again.counts[FAILED] == 0, again.summary()
     for spec in plan.runs:
         _every_trial_once(spec, exp)
     # the cut-off run continued from its log: the trials it had are the same records, not redone
@@ -177,6 +177,7 @@ def test_wait_false_then_status_then_the_same_command_collects_then_report(slurm
     collected = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)
     assert collected.returncode == 0, collected.stderr
     assert "submitted" not in collected.stderr  # everything was in flight or done: nothing went out again
+    assert "finished 6 of 6 runs" in collected.stderr, collected.stderr  # each run counted once, done before or now
     status = subprocess.run([*carps_cmd(), "status", "experiment=e"], env=env, capture_output=True, text=True, timeout=60)
     assert "total: 6 runs: 6 done, 0 failed, 0 pending, 0 running, 0 missing" in status.stdout, status.stdout
     assert "in flight" not in status.stdout
