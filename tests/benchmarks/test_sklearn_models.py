@@ -16,7 +16,7 @@ from carps.optimizers.random_search import RandomSearch  # noqa: E402
 
 def test_catalog_counts_per_type():
     counts = {t: len(list_tasks(f"{t}/sklearn/*")) for t in ("blackbox", "multifidelity", "multiobjective", "momf")}
-    assert counts == {"blackbox": 45, "multifidelity": 70, "multiobjective": 90, "momf": 90}
+    assert counts == {"blackbox": 77, "multifidelity": 126, "multiobjective": 154, "momf": 154}
 
 
 def test_same_seed_same_result_other_seed_other_split():
