@@ -16,6 +16,9 @@ noisy suite).
 - ``bbob-noisy`` (blackbox, noisy): COCO's noise models draw from an RNG that COCO seeds when the
   problem is built; carps builds one problem per trial seed, so a run's noise stream restarts with
   every run and runs are reproducible, while evaluating the same point twice gives two draws.
+  With ``resamples: k`` in the catalog, each function is also a multi-fidelity task
+  (``multifidelity/bbob_noisy/...``): fidelity ``resamples`` in [1, k] is the number of noisy draws
+  averaged (the usual way to buy precision on a noisy function), costing ``resamples / k``.
 - ``bbob-largescale`` (blackbox): COCO's large-scale variants in the dimensions of the catalog.
 
 The known optimum of each single-objective task (COCO's value at its optimal solution) is the
@@ -78,11 +81,14 @@ class CocoSuite(BenchmarkFamily):
     """
 
     def __init__(self, suite: str, functions: Sequence[int] | None = None, dimensions: Sequence[int] | None = None,
-                 instances: Sequence[int] = tuple(range(1, 16))) -> None:
+                 instances: Sequence[int] = tuple(range(1, 16)), resamples: int | None = None) -> None:
         if suite not in SUITES:
             raise UnknownNameError(f"unknown COCO suite '{suite}'; carps offers {', '.join(SUITES)}")
         spec = SUITES[suite]
-        super().__init__(suite=suite, functions=functions, dimensions=dimensions, instances=instances)
+        super().__init__(suite=suite, functions=functions, dimensions=dimensions, instances=instances, resamples=resamples)
+        if resamples is not None and (not spec.noisy or int(resamples) < 2):
+            raise UnknownNameError(f"resamples (a multi-fidelity form) needs a noisy suite and at least 2 draws; got {resamples} for {suite}")
+        self.resamples = None if resamples is None else int(resamples)
         self.spec = spec
         self.constrained = suite == "bbob-constrained"
         self.functions = [int(f) for f in (functions or spec.functions)]
@@ -92,20 +98,22 @@ class CocoSuite(BenchmarkFamily):
         if bad:
             raise UnknownNameError(f"COCO suite {suite} has no function or dimension {bad}: functions {spec.functions[0]}..{spec.functions[-1]}, dimensions {list(spec.dimensions)}")
 
-    def _prefix(self) -> str:
-        return f"{self.spec.type.value}/{self.family or self.spec.name.replace('-', '_')}/"
+    def _prefixes(self) -> list[str]:
+        family = self.family or self.spec.name.replace("-", "_")
+        types = [self.spec.type] + ([TaskType.MULTIFIDELITY] if self.resamples else [])
+        return [f"{t.value}/{family}/" for t in types]
 
     def task_ids(self) -> list[str]:
-        prefix = self._prefix()
-        return [f"{prefix}f{f:02d}_d{d}_i{i}" for f in self.functions for d in self.dimensions for i in self.instances]
+        return [f"{prefix}f{f:02d}_d{d}_i{i}" for prefix in self._prefixes() for f in self.functions for d in self.dimensions for i in self.instances]
 
     def get_task(self, task_id: str) -> Task:
-        prefix = self._prefix()
-        match = _NAME.match(task_id[len(prefix):]) if task_id.startswith(prefix) else None
-        if not match:
-            raise UnknownNameError(f"'{task_id}' is not a task of COCO's {self.spec.name}; ids look like {prefix}f{self.functions[0]:02d}_d{self.dimensions[0]}_i1")
-        fid, dim, iid = (int(g) for g in match.groups())
-        return make_coco_task(self.spec, task_id, fid, dim, iid)
+        for prefix in self._prefixes():
+            match = _NAME.match(task_id[len(prefix):]) if task_id.startswith(prefix) else None
+            if match:
+                fid, dim, iid = (int(g) for g in match.groups())
+                resamples = self.resamples if prefix.startswith(TaskType.MULTIFIDELITY.value) else None
+                return make_coco_task(self.spec, task_id, fid, dim, iid, resamples)
+        raise UnknownNameError(f"'{task_id}' is not a task of COCO's {self.spec.name}; ids look like {self._prefixes()[0]}f{self.functions[0]:02d}_d{self.dimensions[0]}_i1")
 
 
 def coco_problem(suite: str, fid: int, dim: int, iid: int) -> tuple[Any, Any]:
@@ -117,9 +125,11 @@ def coco_problem(suite: str, fid: int, dim: int, iid: int) -> tuple[Any, Any]:
         return owner, owner.get_problem_by_function_dimension_instance(fid, dim, iid)
 
 
-def make_coco_task(spec: SuiteSpec, task_id: str, fid: int, dim: int, iid: int) -> Task:
+def make_coco_task(spec: SuiteSpec, task_id: str, fid: int, dim: int, iid: int, resamples: int | None = None) -> Task:
     import numpy as np
     from ConfigSpace import ConfigurationSpace, Float, Integer
+
+    from carps.core.types import Fidelity
 
     from carps.benchmarks.coco_reference import reference
 
@@ -156,10 +166,16 @@ def make_coco_task(spec: SuiteSpec, task_id: str, fid: int, dim: int, iid: int) 
             owners.append(suite_obj)
         return problems[seed]
 
+    fidelity_spec = None if resamples is None else Fidelity("resamples", 1, resamples, integer=True)
+
     def function(config: dict[str, Any], fidelity: float | None, seed: int | None) -> Any:
         check(config)
+        check.fidelity(fidelity_spec, fidelity)
         x = np.array([config[n] for n in names], dtype=float)
         p = problem_for(seed)
+        if fidelity_spec is not None:
+            draws = int(round(fidelity if fidelity is not None else resamples))
+            return Result((float(np.mean([p(x) for _ in range(draws)])),))
         values = p(x)
         objs = tuple(float(v) for v in np.atleast_1d(values))
         if n_con:
@@ -168,7 +184,8 @@ def make_coco_task(spec: SuiteSpec, task_id: str, fid: int, dim: int, iid: int) 
 
     return Task(
         id=task_id,
-        type=spec.type,
+        type=TaskType.MULTIFIDELITY if fidelity_spec is not None else spec.type,
+        fidelity=fidelity_spec,
         space=space,
         objectives=objectives,
         constraints=tuple(Constraint(f"g{k}") for k in range(n_con)),

@@ -15,10 +15,12 @@ from carps.testing import check_benchmark
 cocoex = pytest.importorskip("cocoex")
 
 FAMILIES = ("bbob_constrained", "bbob_biobj", "bbob_mixint", "bbob_noisy", "bbob_largescale")
+# the conformance sample of bbob_noisy covers its multi-fidelity form too
+CONFORMANCE_EXTRA = {"bbob_noisy": ["multifidelity/bbob_noisy/f107_d5_i3"]}
 
 
 def sampled_ids(family: str, k: int = 2, seed: int = 0) -> list[str]:
-    ids = get_registry().match_tasks(f"*/{family}/*")
+    ids = [i for i in get_registry().match_tasks(f"*/{family}/*") if not i.startswith("multifidelity/")]
     return random.Random(seed).sample(ids, k)
 
 
@@ -102,5 +104,18 @@ def test_catalog_grids_are_every_function_and_instance_cocoex_defines():
 @pytest.mark.parametrize("family", FAMILIES)
 def test_conformance_on_sampled_tasks(family):
     bench = get_registry().benchmarks[family].benchmark
-    report = check_benchmark(bench, task_ids=sampled_ids(family, k=1, seed=3), n_configs=2)
+    ids = [i for i in sampled_ids(family, k=1, seed=3) if not i.startswith("multifidelity/")] + CONFORMANCE_EXTRA.get(family, [])
+    report = check_benchmark(bench, task_ids=ids, n_configs=2)
     assert report.ok
+
+
+def test_noisy_multifidelity_averages_that_many_draws():
+    task = get_task("multifidelity/bbob_noisy/f122_d3_i2")
+    assert task.fidelity.name == "resamples" and (task.fidelity.low, task.fidelity.high) == (1, 16)
+    config = {"x0": 0.5, "x1": -1.0, "x2": 2.0}
+    got = task.evaluate(config, 4, seed=1).objectives[0]
+    owner, problem = fresh_problem(task)
+    x = np.array([0.5, -1.0, 2.0])
+    assert got == pytest.approx(np.mean([problem(x) for _ in range(4)]), rel=1e-12)
+    with pytest.raises(ValueError, match="resamples=17"):
+        task.evaluate(config, 17, seed=1)

@@ -53,6 +53,10 @@ def test_synthetic_datasets_are_fixed():
     from sklearn.datasets import make_friedman1
 
     assert np.array_equal(X2, make_friedman1(n_samples=1000, n_features=10, noise=1.0, random_state=0)[0])
+    X3, y3, classification = load_dataset("hastie")
+    assert X3.shape == (2000, 10) and sorted(set(y3)) == [0, 1] and classification
+    X4, _, regression = load_dataset("sparse")
+    assert X4.shape == (500, 100) and not regression
 
 
 @pytest.mark.slow

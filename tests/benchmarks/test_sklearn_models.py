@@ -16,7 +16,7 @@ from carps.optimizers.random_search import RandomSearch  # noqa: E402
 
 def test_catalog_counts_per_type():
     counts = {t: len(list_tasks(f"{t}/sklearn/*")) for t in ("blackbox", "multifidelity", "multiobjective", "momf")}
-    assert counts == {"blackbox": 77, "multifidelity": 126, "multiobjective": 154, "momf": 154}
+    assert counts == {"blackbox": 99, "multifidelity": 162, "multiobjective": 198, "momf": 198}
 
 
 def test_same_seed_same_result_other_seed_other_split():
