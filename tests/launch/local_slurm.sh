@@ -35,7 +35,7 @@ stop() {
     if [ -f "$dir/$name.pid" ]; then
       pid=$(cat "$dir/$name.pid")
       kill "$pid" 2>/dev/null
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -9 "$pid" 2>/dev/null
       rm -f "$dir/$name.pid"
     fi
@@ -58,9 +58,10 @@ install_packages() {
 start_munge() {
   # a munged that answers already (a cluster node, an earlier start) is used as it is
   if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then return 0; fi
+  [ "$(id -u)" = 0 ] || unavailable "munged is not running and this is not root (the daemons need root: run the tests as root)"
   [ -s /etc/munge/munge.key ] || { mkdir -p /etc/munge && dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=1024 2>/dev/null; }
   chown munge:munge /etc/munge/munge.key 2>/dev/null
-  chmod 400 /etc/munge/munge.key
+  chmod 400 /etc/munge/munge.key 2>/dev/null
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge 2>/dev/null
   # munged refuses to run as root; Debian's package made the munge user
