@@ -79,13 +79,31 @@ def test_slurm_gives_the_same_trials_as_local(slurm, tmp_path):
     plan = make_plan(["random"], ["blackbox/bbob/f0[1-3]_d2_i[1-2]"], [1], n_trials=12)
     launch_local(plan.runs, tmp_path / "local")
     progress = RunProgress(len(plan.runs), enabled=False)
-    SlurmLauncher(SlurmOptions(runs_per_task=4, poll_s=0.5, time_min=5)).launch(plan.runs, tmp_path / "slurm", progress)
+    options = SlurmOptions(runs_per_task=4, poll_s=0.5, time_min=5, mem_gb_per_run=0.5, sbatch={"comment": "carps-test"})
+    SlurmLauncher(options).launch(plan.runs, tmp_path / "slurm", progress)
     assert progress.counts[DONE] == 6 and progress.counts[FAILED] == 0, progress.summary()
     for spec in plan.runs:
         assert comparable(trials_of(spec.folder(tmp_path / "slurm"))) == comparable(trials_of(spec.folder(tmp_path / "local"))), spec
     # one array of two tasks (4 runs + 2 runs)
     (array,) = _jobs(tmp_path / "slurm")
     assert [len(runs) for runs in array["tasks"].values()] == [4, 2]
+    # what the tasks asked Slurm for: the memory per run, the sbatch option passed through, the limit
+    shown = subprocess.run(["scontrol", "-o", "show", "job", next(iter(array["tasks"]))], capture_output=True, text=True, timeout=60).stdout
+    assert "MinMemoryNode=512M" in shown and "Comment=carps-test" in shown and "TimeLimit=00:05:00" in shown, shown
+
+
+@pytest.mark.slow
+def test_runs_a_job_ended_without_finishing_are_submitted_again_then_recorded_failed(slurm, tmp_path):
+    # the task's setup line ends the job before it runs anything, as a cancel or a lost node would
+    plan = make_plan(["random"], ["blackbox/bbob/f01_d2_i1"], [1], n_trials=5)
+    exp = tmp_path / "exp"
+    progress = RunProgress(len(plan.runs), enabled=False)
+    SlurmLauncher(SlurmOptions(poll_s=0.5, time_min=5, max_retries=1, setup="exit 0")).launch(plan.runs, exp, progress)
+    assert progress.counts[FAILED] == 1 and progress.retries == 1, progress.summary()
+    record = json.loads((plan.runs[0].folder(exp) / "run.json").read_text())
+    assert record["status"] == FAILED and record["attempts"] == 2
+    assert "its Slurm job ended before it finished, on each of 2 tries; last: job " in record["error"] and "ended COMPLETED" in record["error"], record["error"]
+    assert len(_jobs(exp)) == 2  # submitted, then once more
 
 
 @pytest.mark.slow
