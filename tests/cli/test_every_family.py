@@ -34,7 +34,7 @@ def test_random_search_runs_one_task_of_every_family(cli_env, tmp_path):
     tasks = one_task_per_family()
     families = {t.split("/")[1] for t in tasks}
     assert {"bbob", "bbob_constrained", "bbob_biobj", "bbob_mixint", "bbob_noisy", "bbob_largescale", "engineering", "control",
-            "sklearn", "pymoo", "mfsynth", "momfsynth", "nn"} <= families
+            "sklearn", "pymoo", "mfsynth", "momfsynth", "nn", "planning"} <= families
     carps("run", "optimizer=random", f"task={','.join(tasks)}", "n_trials=3", "seed=1", "experiment=every", "quiet=true", env=cli_env)
     root = tmp_path / "results" / "every"
     for task in tasks:
