@@ -136,6 +136,7 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
     if len(per_run):
         figs.append(_figure(plots.plot_ecdf(per_run, ttype, "final", colors=colors, xlabel=score), "ECDF of final performance over all runs"))
     parts.append(f"<h3 id='budget-{_esc(ttype)}'>Over the budget</h3><div class='figs'>{''.join(figs)}</div>")
+    parts.append(_simulated_time_html(result, ttype, colors, score))
     parts.append(_fixed_target_html(result, ttype, colors, score))
     parts.append(_robust_html(result, ttype, colors, score))
     parts.append(_task_views_html(result, ttype, score))
@@ -153,6 +154,45 @@ def _task_type_section(result: Analysis, ttype: str, table: Any, colors: dict[st
     if mo:
         parts.append(_mo_html(result, ttype, tasks, colors, max_task_plots))
     parts.append("</section>")
+    return "".join(parts)
+
+
+def _simulated_time_html(result: Analysis, ttype: str, colors: dict[str, Any], score: str) -> str:
+    """Parallel runs: anytime curves over the simulated clock, ranks at equal time, k workers against 1."""
+    agg = _of_type(result.over_time, ttype)
+    if agg is None or not len(agg):
+        return ""
+    fig = plots.plot_over_budget(
+        agg.rename(columns={"time_fraction": "budget_fraction"}),
+        f"{ttype}: performance over simulated time",
+        ylabel=f"{score} (mean, 95% CI)",
+        log=True,
+        colors=colors,
+        xlabel="simulated time (fraction of each task's horizon)",
+    )
+    parts = [
+        f"<h3 id='time-{_esc(ttype)}'>Over simulated time (parallel runs)</h3>",
+        "<p>Runs with <code>n_workers</code>, labelled <code>optimizer@Kw</code>, on their simulated clock. Each task's horizon is the"
+        " time budget its runs shared, else the earliest time one of them finished; optimizers are compared at equal time there.</p>",
+        f"<div class='figs'>{_figure(fig, 'mean over tasks of the seed-averaged incumbent over simulated time')}</div>",
+    ]
+    ranks = _of_type(result.equal_time_ranks, ttype)
+    if ranks is not None and len(ranks):
+        rows = "".join(
+            f"<tr><td class='l'>{_esc(r.optimizer)}</td><td>{_ci(r.mean_rank, r.ci_low, r.ci_high, 2)}</td><td>{_fmt(r.mean_score)}</td><td>{int(r.n_tasks)}</td></tr>"
+            for r in ranks.itertuples()
+        )
+        parts.append(f"<table><tr><th class='l'>optimizer</th><th>average rank at the horizon</th><th>mean {score}</th><th>tasks</th></tr>{rows}</table>")
+    speed = _of_type(result.speedup, ttype)
+    if speed is not None and len(speed):
+        rows = "".join(
+            f"<tr><td class='l'>{_esc(r.base_optimizer)}</td><td>{int(r.n_workers)}</td><td>{_fmt(r.median_speedup, 2)}</td><td>{_fmt(r.reached, 2)}</td><td>{int(r.n_pairs)}</td></tr>"
+            for r in speed.itertuples()
+        )
+        parts.append(
+            "<p>Speed-up: time one worker needed to reach its final incumbent over the time K workers needed to reach it.</p>"
+            f"<table><tr><th class='l'>optimizer</th><th>workers</th><th>median speed-up</th><th>share reached</th><th>task-seed pairs</th></tr>{rows}</table>"
+        )
     return "".join(parts)
 
 
@@ -235,13 +275,43 @@ def _robust_html(result: Analysis, ttype: str, colors: dict[str, Any], score: st
     if prof is not None and len(prof) and len(est) >= 2:
         figs.append(_view(plots.plot_performance_profiles(prof, f"{ttype}: performance profile", colors=colors, xlabel=score), "share of runs at or below each threshold, 95% CI band"))
     poi = _of_type(result.improvement, ttype)
+    matrix = ""
     if poi is not None and len(poi):
-        figs.append(_view(plots.plot_improvement_matrix(poi, f"{ttype}: P(row improves on column)"), "probability of improvement, averaged over tasks"))
+        names = sorted(set(map(str, poi["x"])))
+        cells = {(str(r.x), str(r.y)): _ci(r.probability, r.ci_low, r.ci_high, 2) for r in poi.itertuples(index=False)}
+        values = {(str(r.x), str(r.y)): float(r.probability) for r in poi.itertuples(index=False)}
+        matrix = (
+            "<h4>Probability of improvement</h4><p class='note'>P(row improves on column): the probability that a run of the row"
+            " optimizer ends with a lower score than a run of the column optimizer on a task, averaged over tasks (ties count half);"
+            " blue above 0.5, red below.</p>" + _matrix_html(names, cells, values, 0.0, 1.0)
+        )
     return (
         title + f"<p class='note'>Final {_esc(score)} over all runs of the tasks every optimizer ran (the same number of seeds per task)."
         " IQM: mean of the middle 50% of runs, robust to outlier runs and tasks (Agarwal et al., 2021). Brackets: 95% stratified bootstrap CIs.</p>"
-        f"<table class='robust'>{head}{rows}</table><div class='figs'>{''.join(figs)}</div>"
+        f"<table class='robust'>{head}{rows}</table><div class='figs'>{''.join(figs)}</div>{matrix}"
     )
+
+
+def _shade(value: float, low: float, high: float) -> str:
+    """A background color for a cell: red below the middle of [low, high], white at it, blue above (no figure needed)."""
+    if not np.isfinite(value):
+        return ""
+    t = float(np.clip((value - low) / (high - low) * 2.0 - 1.0, -1.0, 1.0))
+    red, blue = (214, 96, 77), (67, 147, 195)
+    rgb = tuple(round(255 + (c - 255) * abs(t)) for c in (blue if t > 0 else red))
+    return f" style='background:rgb{rgb}'"
+
+
+def _matrix_html(names: list[str], cells: dict[tuple[str, str], str], values: dict[tuple[str, str], float], low: float, high: float) -> str:
+    """A square table, rows and columns ``names``, cell texts ``cells`` shaded by ``values``; the diagonal stays empty."""
+    head = "<tr><th class='l'></th>" + "".join(f"<th>{_esc(n)}</th>" for n in names) + "</tr>"
+    body = "".join(
+        f"<tr><th class='l'>{_esc(a)}</th>"
+        + "".join(f"<td{_shade(values.get((a, b), float('nan')), low, high)}>{cells.get((a, b), '')}</td>" for b in names)
+        + "</tr>"
+        for a in names
+    )
+    return f"<table class='matrix'>{head}{body}</table>"
 
 
 def _task_views_html(result: Analysis, ttype: str, score: str) -> str:
@@ -250,11 +320,21 @@ def _task_views_html(result: Analysis, ttype: str, score: str) -> str:
     if ttype not in wide.index.get_level_values(0):
         return ""
     wide = wide.loc[ttype].dropna(axis=1, how="all")
-    figs = [_view(plots.plot_task_heatmap(wide, f"{ttype}: final {score} per task", label=score), "seed-mean final score per task and optimizer (0 = best)")]
+    title = f"<h3 id='heatmap-{_esc(ttype)}'>Per-task heatmap and correlation</h3>"
+    if wide.shape[1] < 2:  # one optimizer: the per-task table below has it all
+        return title + "<p class='note'>Needs at least two optimizers.</p>"
+    fig = _view(plots.plot_task_heatmap(wide, f"{ttype}: final {score} per task", label=score), "seed-mean final score per task and optimizer (0 = best)")
     corr = result.correlation.get(ttype)
+    table = ""
     if corr is not None and corr.shape[0] >= 2:
-        figs.append(_view(plots.plot_correlation(corr, f"{ttype}: Spearman correlation across tasks"), "rank correlation of per-task final scores between optimizers"))
-    return f"<h3 id='heatmap-{_esc(ttype)}'>Per-task heatmap and correlation</h3><div class='figs'>{''.join(figs)}</div>"
+        names = [str(c) for c in corr.columns]
+        values = {(a, b): float(corr.loc[a, b]) for a in names for b in names if a != b}
+        table = (
+            "<h4>Spearman correlation between optimizers across tasks</h4><p class='note'>Rank correlation of the per-task final scores:"
+            " high when two optimizers find the same tasks easy and the same tasks hard (blue), low or negative when they differ (red).</p>"
+            + _matrix_html(names, {k: _fmt(v, 2) for k, v in values.items()}, values, -1.0, 1.0)
+        )
+    return f"{title}<div class='figs'>{fig}</div>{table}"
 
 
 def _mo_html(result: Analysis, ttype: str, tasks: list[str], colors: dict[str, Any], max_task_plots: int) -> str:
