@@ -43,6 +43,7 @@ CATEGORIES = ("experiment", "task_id", "task_type", "family", "optimizer", "stat
 MULTI_OBJECTIVE_TYPES = ("multiobjective", "momf")
 _CHUNK_BYTES = 64 << 20  # Arrow parses buffers of this size; bounds the memory held as raw text
 _BATCH = 64  # run folders per reading task
+_SIM_COLUMNS = ("sim_start", "sim_end", "worker")  # parallel runs' clock (carps.core.parallel)
 
 
 def experiment_dir(experiment: str, results_dir: str | Path = "results") -> Path:
@@ -111,7 +112,12 @@ def _run_row(run: dict[str, Any], experiment: str) -> dict[str, Any]:
         "task_id": spec["task"],
         "task_type": ttype,
         "family": family,
-        "optimizer": spec["optimizer"],
+        # a run on k workers is its own contestant: "<optimizer>@<k>w" (see carps.launch.plan.RunSpec.label)
+        "optimizer": spec["optimizer"] if spec.get("n_workers") is None else f"{spec['optimizer']}@{spec['n_workers']}w",
+        "base_optimizer": spec["optimizer"],
+        "n_workers": float("nan") if spec.get("n_workers") is None else int(spec["n_workers"]),
+        "time_budget": spec.get("time_budget"),
+        "sim_time": summary.get("sim_time"),
         "seed": int(spec["seed"]),
         "status": run["status"],
         "n_trials": summary.get("n_trials", 0),
@@ -143,6 +149,9 @@ def _parse_arrow(buf: bytes, names: list[str], n_lines: int) -> dict[str, Any] |
             ("budget_used", pa.float64()),
             ("started_at", pa.float64()),
             ("wall_time", pa.float64()),
+            ("sim_start", pa.float64()),
+            ("sim_end", pa.float64()),
+            ("worker", pa.float64()),
             ("feasible", pa.bool_()),  # absent (null) on unconstrained tasks and schema 1 records
             ("objectives", pa.struct([(n, pa.float64()) for n in names])),
         ]
@@ -172,7 +181,7 @@ def _parse_python(text: bytes, names: list[str]) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time", "feasible")}
+    cols: dict[str, list[Any]] = {k: [] for k in ("trial", "fidelity", "status", "budget_used", "started_at", "wall_time", "feasible", *_SIM_COLUMNS)}
     objs: dict[str, list[float]] = {n: [] for n in names}
     for rec in (json.loads(line) for line in text.splitlines() if line.strip()):  # json: accepts NaN
         for k in cols:
@@ -207,8 +216,9 @@ def _columns(table: Any) -> dict[str, Any]:
     import pandas as pd
     import pyarrow.compute as pc
 
-    out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in ("trial", "fidelity", "budget_used", "started_at", "wall_time")}
-    out["fidelity"] = np.asarray(out["fidelity"], dtype=float)
+    out = {k: table.column(k).to_numpy(zero_copy_only=False) for k in ("trial", "fidelity", "budget_used", "started_at", "wall_time", *_SIM_COLUMNS)}
+    for k in ("fidelity", *_SIM_COLUMNS):
+        out[k] = np.asarray(out[k], dtype=float)
     # only an explicit false marks a trial infeasible; null (no constraints, schema 1) does not
     out["infeasible"] = np.asarray(pc.fill_null(pc.invert(table.column("feasible")), False).to_numpy(zero_copy_only=False), dtype=bool)
     # dictionary-encode in Arrow: a million status strings never become Python objects
@@ -285,6 +295,8 @@ def gather(exp_dir: str | Path, experiment: str | None = None, threads: int | No
     trials["budget_fraction"] = cols["budget_used"] / runs["budget"].to_numpy(dtype=float)[ridx]
     trials["wall_time"] = cols["wall_time"]
     trials["started_at"] = cols["started_at"]
+    for col in _SIM_COLUMNS:  # NaN for sequential runs
+        trials[col] = cols[col]
     for i in range(n_obj):
         # the i-th objective of each run, in minimization form
         name_of = [spec[i]["name"] if len(spec) > i else None for spec in specs]

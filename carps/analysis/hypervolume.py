@@ -166,7 +166,8 @@ def hypervolume_trajectories(
     hypervolume`` (normalized space), ``incumbent`` (HV regret, lower is better), ``run``.
     """
     mo = multi_objective(trials)
-    mo = mo.sort_values(RUN_KEYS + ["trial"], kind="stable")
+    # in the order results came in: a parallel run finishes trials out of ask order (budget rises with each)
+    mo = mo.sort_values(RUN_KEYS + ["budget_fraction", "trial"], kind="stable")
     refs = task_references(trials, runs, known_fronts, margin) if references is None else references
     codes = run_codes(mo)
     mask = eligible(mo, codes)

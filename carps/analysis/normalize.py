@@ -153,26 +153,29 @@ def incumbent_trajectories(trials: Any, runs: Any) -> Any:
     """
     so = single_objective(trials)
     codes = run_codes(so)
-    if not _is_sorted(so["trial"].to_numpy(), codes):
-        so = so.sort_values(RUN_KEYS + ["trial"], kind="stable")
+    # rows in the order results came in (budget rises with each): a parallel run finishes trials out of ask order
+    if not _is_sorted(so["budget_fraction"].to_numpy(dtype=float), so["trial"].to_numpy(), codes):
+        so = so.sort_values(RUN_KEYS + ["budget_fraction", "trial"], kind="stable")
         codes = run_codes(so)
     mask = eligible(so, codes)
     value = normalized_costs(so, runs, 0, mask)
     filled = np.where(np.isnan(value), 1.0, value)
-    out = so[["experiment", "task_id", "task_type", "family", "optimizer", "seed", "trial", "budget_fraction"]].copy()
+    columns = ["experiment", "task_id", "task_type", "family", "optimizer", "seed", "trial", "budget_fraction"]
+    out = so[columns + (["sim_end"] if "sim_end" in so.columns else [])].copy()  # parallel runs' clock rides along
     out["value"] = value
     out["incumbent"] = _segment_fmin_accumulate(filled, codes)
     out["run"] = codes
     return out.reset_index(drop=True)
 
 
-def _is_sorted(trial: np.ndarray, codes: np.ndarray) -> bool:
-    """Whether each run's rows are one contiguous block in rising trial order (as gather() writes them)."""
+def _is_sorted(budget: np.ndarray, trial: np.ndarray, codes: np.ndarray) -> bool:
+    """Whether each run's rows are one contiguous block in rising (budget, trial) order (as gather() writes them)."""
     if len(trial) < 2:
         return True
     same = codes[1:] == codes[:-1]
     n_blocks = int((~same).sum()) + 1
-    return bool(np.all(trial[1:][same] > trial[:-1][same]) and n_blocks == codes.max() + 1)
+    rising = (budget[1:] > budget[:-1]) | ((budget[1:] == budget[:-1]) & (trial[1:] > trial[:-1]))
+    return bool(np.all(rising[same]) and n_blocks == codes.max() + 1)
 
 
 def normalized_final_performance(trials: Any, runs: Any) -> Any:

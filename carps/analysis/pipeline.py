@@ -16,7 +16,7 @@ import numpy as np
 
 from carps.analysis import hypervolume as hv
 from carps.analysis.gather import MULTI_OBJECTIVE_TYPES
-from carps.analysis import fixed_target, normalize, performance, ranking
+from carps.analysis import fixed_target, normalize, performance, ranking, simulated_time
 from carps.analysis.stats import CDResult
 
 METRICS = ("final", "auc")
@@ -42,6 +42,9 @@ class Analysis:
       ``robust=False``): ``interval_estimates`` (IQM, median, mean with stratified bootstrap CIs),
       ``profiles`` (performance profiles), ``improvement`` (probability of improvement per pair)
     - ``correlation[task_type]``: Spearman correlation between optimizers across tasks
+    - parallel runs (:mod:`simulated_time`; empty without them): ``time_curves`` (incumbent over the
+      fraction of each task's time horizon), ``over_time`` (their means with CIs per task type),
+      ``equal_time_ranks`` (average rank at the horizon), ``speedup`` (k workers against 1)
     """
 
     trials: Any
@@ -65,6 +68,10 @@ class Analysis:
     profiles: Any = None
     improvement: Any = None
     correlation: dict[str, Any] = field(default_factory=dict)
+    time_curves: Any = None
+    over_time: Any = None
+    equal_time_ranks: Any = None
+    speedup: Any = None
 
     @property
     def task_types(self) -> list[str]:
@@ -132,6 +139,19 @@ def analyze(
     if robust or (robust is None and importlib.util.find_spec("rliable") is not None):
         add_robust(result, reps=n_boot)
     result.correlation = {t: ranking.optimizer_correlation(per_run, t, "final") for t in result.task_types}
+    add_simulated_time(result, grid=grid, n_boot=n_boot)
+    return result
+
+
+def add_simulated_time(result: Analysis, grid: int = 21, n_boot: int = 1000) -> Analysis:
+    """Fill the parallel-run views of ``result`` (see :mod:`simulated_time`); no-op without parallel runs."""
+    if not len(simulated_time.parallel_trials(result.trials)):
+        return result
+    traj = simulated_time.time_trajectories(result.trials, result.runs)
+    result.time_curves = simulated_time.over_time(traj, result.runs, grid)
+    result.over_time = simulated_time.aggregate_over_time(result.time_curves, n_boot=min(n_boot, 200))
+    result.equal_time_ranks = simulated_time.at_equal_time(result.time_curves, n_boot)
+    result.speedup = simulated_time.speedup(traj, result.runs)
     return result
 
 

@@ -63,7 +63,14 @@ def _new(width: float = 6.0, height: float = 3.6) -> tuple[Any, Any]:
     return fig, ax
 
 
-def plot_over_budget(aggregated: Any, title: str = "", ylabel: str = "normalized regret (mean, 95% CI)", log: bool = False, colors: dict[str, Any] | None = None) -> Any:
+def plot_over_budget(
+    aggregated: Any,
+    title: str = "",
+    ylabel: str = "normalized regret (mean, 95% CI)",
+    log: bool = False,
+    colors: dict[str, Any] | None = None,
+    xlabel: str = "budget used (fraction)",
+) -> Any:
     """Mean incumbent over normalized budget per optimizer with its CI band.
 
     ``aggregated`` holds one group's rows of :func:`performance.aggregate_over_budget` (``optimizer,
@@ -76,7 +83,7 @@ def plot_over_budget(aggregated: Any, title: str = "", ylabel: str = "normalized
         c = colors.get(str(opt))
         ax.step(g["budget_fraction"], g["mean"], where="post", label=str(opt), color=c, lw=1.8)
         ax.fill_between(g["budget_fraction"], g["ci_low"], g["ci_high"], step="post", color=c, alpha=0.2, lw=0)
-    ax.set_xlabel("budget used (fraction)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if log:
         ax.set_yscale("symlog", linthresh=1e-3)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 from carps.cli.options import results_dir, wants_help
-from carps.cli.overrides import OverrideError, parse_overrides
+from carps.cli.overrides import OverrideError, Overrides, parse_overrides
 from carps.core.errors import CarpsError
 
 HELP = """usage: carps run optimizer=NAME[,NAME...] task=GLOB[,GLOB...] [key=value ...]
@@ -39,14 +40,51 @@ keys:
                   allowed on Ray (default: each benchmark family's own, e.g. BBOB 1 CPU, no GPU)
   resources.mem_gb_per_run=, resources.minutes_per_run=   with launcher=slurm: memory and expected
                   minutes of one run (default: the family's own, else the cluster's default memory)
+  n_workers=      trials in flight per run, e.g. n_workers=4 (or 1,4 to compare); results are
+                  labelled <optimizer>@<k>w (see docs/parallel.md)
+  clock=simulated with n_workers: 'simulated' (trials evaluated at once, finished on a simulated
+                  clock) or 'real' (n_workers worker processes, measured times)
+  time_budget=    with n_workers: seconds of the run's clock; no trial starts after it
+  cost=auto       with clock=simulated: seconds a trial takes, 'auto' (the benchmark's runtime metric,
+                  else 60 s per full evaluation x fidelity share x a config factor), 'model', 'wall'
+                  (measured) or seconds per full evaluation
+  charge_optimizer_time=true   with clock=simulated: the optimizer's ask/tell time moves the clock
   optimizer.<name>=value   override an optimizer parameter; task.<name>=value a task option
   quiet=false     no progress line
 flags:
   --resume        accepted for clarity: a rerun of the same command always runs only what is missing
 """
 
-KEYS = ["optimizer", "task", "seed", "n_trials", "wall_time", "trial_timeout", "experiment", "results_dir", "n_jobs", "launcher", "quiet", "ray_address", "max_retries", "batch_size", "writer", "wait"]
+KEYS = ["optimizer", "task", "seed", "n_trials", "wall_time", "trial_timeout", "experiment", "results_dir", "n_jobs", "launcher", "quiet", "ray_address", "max_retries", "batch_size", "writer", "wait", "n_workers", "clock", "time_budget", "cost", "charge_optimizer_time"]
 PREFIXES = ["optimizer", "task", "resources", "launcher"]
+
+
+def parallel_options(o: Overrides) -> dict[str, Any]:
+    """``workers`` and ``parallel`` of :func:`~carps.launch.plan.make_plan` from the parallel-run keys."""
+    keys = ("clock", "time_budget", "cost", "charge_optimizer_time")
+    if o.get("n_workers") is None:
+        given = [k for k in keys if o.get(k) is not None]
+        if given:
+            raise OverrideError(f"{', '.join(given)} only apply to parallel runs: add n_workers=K (e.g. n_workers=4)")
+        return {}
+    from carps.core.parallel import Workers
+
+    workers = o.ints("n_workers", [1])
+    charge = o.get("charge_optimizer_time", True)
+    if not isinstance(charge, bool):
+        raise OverrideError(f"charge_optimizer_time must be true or false, got '{charge}'")
+    cost = o.get("cost", "auto")
+    parallel = {
+        "time_budget": o.number("time_budget"),
+        "clock": str(o.get("clock", "simulated")),
+        "charge_optimizer_time": charge,
+        "cost": cost if isinstance(cost, (int, float)) and not isinstance(cost, bool) else str(cost),
+    }
+    if parallel["time_budget"] is not None and not parallel["time_budget"] > 0:
+        raise OverrideError(f"time_budget must be a positive number of seconds, got '{o.get('time_budget')}'")
+    for k in workers:  # a bad value is one line here, not a failed run per task
+        Workers(n=k, clock=parallel["clock"], charge_optimizer_time=charge, cost=parallel["cost"])
+    return {"workers": workers, "parallel": parallel}
 
 
 def main(args: list[str]) -> int:
@@ -79,6 +117,7 @@ def main(args: list[str]) -> int:
         trial_timeout=o.number("trial_timeout"),
         optimizer_params=o.prefixed("optimizer"),
         task_params=o.prefixed("task"),
+        **parallel_options(o),
     )
     missing = missing_data([spec.task for spec in plan.runs])
     if missing:  # refused before any folder is written: one line, not one failed run per task

@@ -35,6 +35,7 @@ class RunSummary:
     optimizer_time: float = 0.0
     objective_time: float = 0.0
     replayed: int = 0
+    sim_time: float | None = None  # parallel runs: the run's clock when its last trial ended
     incumbent: list[dict[str, Any]] = field(default_factory=list)
 
     @property

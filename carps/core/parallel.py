@@ -168,6 +168,7 @@ class _ParallelRun:
         summary.budget_used = self.used
         summary.wall_time = time.perf_counter() - self.t_start
         summary.replayed = len(self.logged)
+        summary.sim_time = self.now
         summary.incumbent = [describe(info, value) for info, value in self.optimizer.incumbent()]
         return summary
 

@@ -19,6 +19,7 @@ from typing import Any
 from carps import __version__
 from carps.core.errors import CarpsError
 from carps.core.loop import ReplayMismatch, RunSummary, run_trials
+from carps.core.parallel import Workers
 from carps.core.records import RUN_FILE, SCHEMA_VERSION, TRIALS_FILE, MemorySink, RunFolder, TrialSink, dumps_bytes, encode_run
 from carps.core.registry import get_registry
 from carps.core.task import Task
@@ -83,6 +84,7 @@ def _prepare(spec: RunSpec) -> tuple[Task, Any, Budget, dict[str, Any]]:
     budget = Budget(
         n_trials=spec.n_trials if spec.n_trials is not None else task.budget.n_trials,
         wall_time=spec.wall_time if spec.wall_time is not None else task.budget.wall_time,
+        time_budget=spec.time_budget,
     )
     cls = entry.load_class()
     cls.check_supports(task)
@@ -93,15 +95,17 @@ def _execute(spec: RunSpec, sink: TrialSink, replay: list[dict[str, Any]], on_mi
     started = time.time()
     try:
         task, cls, budget, params = _prepare(spec)
-        optimizer = cls.for_task(task, seed=spec.seed, budget=budget, **params)
+        workers = _workers(spec)
+        n_workers = 1 if workers is None else workers.n
+        optimizer = cls.for_task(task, seed=spec.seed, budget=budget, n_workers=n_workers, **params)
         try:
-            summary = run_trials(task, optimizer, sink, budget, spec.trial_timeout, replay)
+            summary = run_trials(task, optimizer, sink, budget, spec.trial_timeout, replay, workers)
         except ReplayMismatch:
             if on_mismatch is None:
                 raise
             on_mismatch()
-            optimizer = cls.for_task(task, seed=spec.seed, budget=budget, **params)
-            summary = run_trials(task, optimizer, sink, budget, spec.trial_timeout, ())
+            optimizer = cls.for_task(task, seed=spec.seed, budget=budget, n_workers=n_workers, **params)
+            summary = run_trials(task, optimizer, sink, budget, spec.trial_timeout, (), workers)
     except Exception as exc:  # the run fails, the experiment goes on
         error = str(exc) if isinstance(exc, CarpsError) else f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         return _run_record(spec, FAILED, error=error, timings={"started_at": started, "finished_at": time.time()}), None
@@ -111,13 +115,15 @@ def _execute(spec: RunSpec, sink: TrialSink, replay: list[dict[str, Any]], on_mi
         DONE,
         task=task_description(task),
         optimizer={"id": spec.optimizer, "target": get_registry().optimizer(spec.optimizer).target, "params": params},
-        budget={"n_trials": budget.n_trials, "wall_time": budget.wall_time},
+        budget={"n_trials": budget.n_trials, "wall_time": budget.wall_time, "time_budget": budget.time_budget},
+        **({} if workers is None else {"parallel": workers.describe()}),
         summary={
             "n_trials": summary.n_trials,
             "n_failed": summary.n_failed,
             "budget_used": summary.budget_used,
             "stop_reason": summary.stop_reason,
             "replayed": summary.replayed,
+            **({} if summary.sim_time is None else {"sim_time": summary.sim_time}),
         },
         timings={
             "started_at": started,
@@ -130,6 +136,13 @@ def _execute(spec: RunSpec, sink: TrialSink, replay: list[dict[str, Any]], on_mi
         incumbent=summary.incumbent,
     )
     return record, summary
+
+
+def _workers(spec: RunSpec) -> Workers | None:
+    """The workers of a parallel run; None for a sequential one."""
+    if spec.n_workers is None:
+        return None
+    return Workers(n=int(spec.n_workers), clock=spec.clock, charge_optimizer_time=spec.charge_optimizer_time, cost=spec.cost)
 
 
 def _outcome(spec: RunSpec, record: dict[str, Any]) -> RunOutcome:
@@ -198,7 +211,7 @@ def write_run(spec: RunSpec, experiment_dir: str | Path, record: dict[str, Any],
 
 def run_key(spec: RunSpec) -> tuple[str, str, int]:
     """What identifies a run's folder within an experiment: (task, optimizer, seed)."""
-    return (spec.task, spec.optimizer, spec.seed)
+    return (spec.task, spec.label, spec.seed)
 
 
 @dataclass
@@ -274,7 +287,7 @@ def write_encoded(
 
 def folder_path(spec: RunSpec, experiment_dir: str | Path) -> str:
     """``spec.folder(experiment_dir)`` as a plain string: pathlib would be half of a Ray driver's time per run."""
-    return f"{os.fspath(experiment_dir)}{os.sep}{spec.task}{os.sep}{spec.optimizer}{os.sep}seed_{spec.seed}"
+    return f"{os.fspath(experiment_dir)}{os.sep}{spec.task}{os.sep}{spec.label}{os.sep}seed_{spec.seed}"
 
 
 def is_done(spec: RunSpec, experiment_dir: str | Path) -> bool:

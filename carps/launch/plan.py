@@ -16,7 +16,9 @@ class RunSpec:
     """One (optimizer, task, seed) triple plus the settings that shape its run.
 
     ``optimizer_params`` are overrides of the catalog parameters (``optimizer.<name>=value``);
-    ``n_trials`` overrides the task's default budget.
+    ``n_trials`` overrides the task's default budget. ``n_workers`` makes it a parallel run
+    (:mod:`carps.core.parallel`) with the clock, cost model and ``time_budget`` given here; such a run
+    is its own contestant, labelled ``<optimizer>@<k>w`` (so 1 and 4 workers can share an experiment).
     """
 
     optimizer: str
@@ -27,10 +29,20 @@ class RunSpec:
     trial_timeout: float | None = None
     optimizer_params: tuple[tuple[str, Any], ...] = ()
     task_params: tuple[tuple[str, Any], ...] = ()
+    n_workers: int | None = None
+    time_budget: float | None = None
+    clock: str = "simulated"
+    charge_optimizer_time: bool = True
+    cost: str | float = "auto"
+
+    @property
+    def label(self) -> str:
+        """The optimizer as results name it: its id, plus ``@<k>w`` for a run on ``k`` workers."""
+        return self.optimizer if self.n_workers is None else f"{self.optimizer}@{self.n_workers}w"
 
     def folder(self, experiment_dir: Path) -> Path:
-        """``<experiment>/<task_id>/<optimizer_id>/seed_<n>`` as DESIGN.md lays it out."""
-        return Path(experiment_dir) / self.task / self.optimizer / f"seed_{self.seed}"
+        """``<experiment>/<task_id>/<optimizer label>/seed_<n>`` as DESIGN.md lays it out."""
+        return Path(experiment_dir) / self.task / self.label / f"seed_{self.seed}"
 
     @property
     def task_type(self) -> TaskType:
@@ -46,6 +58,17 @@ class RunSpec:
             "trial_timeout": self.trial_timeout,
             "optimizer_params": dict(self.optimizer_params),
             "task_params": dict(self.task_params),
+            **(
+                {}
+                if self.n_workers is None
+                else {
+                    "n_workers": self.n_workers,
+                    "time_budget": self.time_budget,
+                    "clock": self.clock,
+                    "charge_optimizer_time": self.charge_optimizer_time,
+                    "cost": self.cost,
+                }
+            ),
         }
 
     @classmethod
@@ -59,6 +82,11 @@ class RunSpec:
             trial_timeout=data.get("trial_timeout"),
             optimizer_params=tuple(sorted((data.get("optimizer_params") or {}).items())),
             task_params=tuple(sorted((data.get("task_params") or {}).items())),
+            n_workers=data.get("n_workers"),
+            time_budget=data.get("time_budget"),
+            clock=data.get("clock") or "simulated",
+            charge_optimizer_time=data.get("charge_optimizer_time", True),
+            cost=data.get("cost") or "auto",
         )
 
 
@@ -92,12 +120,16 @@ def make_plan(
     optimizer_params: dict[str, Any] | None = None,
     task_params: dict[str, Any] | None = None,
     registry: Registry | None = None,
+    workers: Iterable[int] | None = None,
+    parallel: dict[str, Any] | None = None,
 ) -> Plan:
     """Expand names, globs and seeds into runs.
 
     An optimizer may be an exact id (``optuna/tpe``) or a family (``smac``): a family runs its variant
     recommended for each task's type. Pairs an optimizer cannot run are skipped and reported; a plan
-    with nothing left to run is an error.
+    with nothing left to run is an error. ``workers`` (e.g. ``[1, 4]``) runs each of them on that many
+    workers, with ``parallel`` holding the other :class:`RunSpec` fields of parallel runs (``time_budget``,
+    ``clock``, ``charge_optimizer_time``, ``cost``).
 
     >>> plan = make_plan(["random"], ["blackbox/bbob/f01_d2_i*"], [1, 2])
     >>> len(plan.runs)
@@ -110,6 +142,7 @@ def make_plan(
     seeds = list(seeds)
     opt_params = tuple(sorted((optimizer_params or {}).items()))
     t_params = tuple(sorted((task_params or {}).items()))
+    worker_counts: list[int | None] = [None] if workers is None else [int(k) for k in workers]
     plan = Plan()
     for name in optimizers:
         resolved: dict[TaskType, str | None] = {}
@@ -122,7 +155,9 @@ def make_plan(
                 plan.skipped.append((str(name), task))
                 continue
             plan.runs.extend(
-                RunSpec(opt_id, task, int(seed), n_trials, wall_time, trial_timeout, opt_params, t_params) for seed in seeds
+                RunSpec(opt_id, task, int(seed), n_trials, wall_time, trial_timeout, opt_params, t_params, k, **((parallel or {}) if k is not None else {}))
+                for k in worker_counts
+                for seed in seeds
             )
     if not plan.runs:
         raise CarpsError("nothing to run: " + (plan.skipped_summary().replace("\n", "; ") or "no optimizer or task given"))

@@ -87,9 +87,13 @@ class BoTorchGP(Optimizer):
     of the budget, between 3 and 10), ``n_candidates`` random candidates per step on mixed spaces,
     ``num_restarts`` and ``raw_samples`` for ``optimize_acqf`` on numeric spaces, ``threads`` for torch
     while the adapter works (restored afterwards).
+
+    Parallel runs: configurations asked but not yet told are BoTorch pending points (``X_pending``
+    of ``qLogExpectedImprovement``, which integrates over their unknown outcomes), so the next proposal
+    moves away from them. Constrained tasks keep the analytic constrained EI and no pending points.
     """
 
-    capabilities = Capabilities.of(["blackbox", "multiobjective"], constraints=True)
+    capabilities = Capabilities.of(["blackbox", "multiobjective"], constraints=True, parallel=True)
     library = "botorch"
 
     def _setup(self, n_initial: int | None = None, n_candidates: int = 512, num_restarts: int = 4, raw_samples: int = 128, threads: int = 1) -> None:
@@ -113,9 +117,16 @@ class BoTorchGP(Optimizer):
         self._X: list[np.ndarray] = []  # encoded configs told so far
         self._Y: list[list[float] | None] = []  # their costs (None: failed)
         self._C: list[list[float] | None] = []  # their constraint values on constrained tasks (None: failed)
+        self._pending: list[tuple[TrialInfo, np.ndarray]] = []  # asked, not yet told (parallel runs)
 
     # ask ------------------------------------------------------------------------------------------------
     def _ask(self) -> TrialInfo:
+        info = self._propose()
+        if self.n_workers > 1:
+            self._pending.append((info, self._encode(self._configuration(info.config).get_array()[None, :])[0]))
+        return info
+
+    def _propose(self) -> TrialInfo:
         if self._initial:
             return TrialInfo(config=self._initial.pop())
         if sum(y is not None for y in self._Y) < 2:
@@ -153,6 +164,11 @@ class BoTorchGP(Optimizer):
             return self._constrained_acquisition(torch, X, Y)
         model = SingleTaskGP(X, Y, outcome_transform=Standardize(m=1))
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        if self._pending:
+            from botorch.acquisition.logei import qLogExpectedImprovement
+
+            pending = torch.tensor(np.array([v for _, v in self._pending]), dtype=torch.float64)
+            return qLogExpectedImprovement(model, best_f=Y.max(), X_pending=pending)
         return LogExpectedImprovement(model, best_f=Y.max())
 
     def _constrained_acquisition(self, torch: Any, X: Any, Y: Any) -> Any:
@@ -204,6 +220,7 @@ class BoTorchGP(Optimizer):
 
     # tell -----------------------------------------------------------------------------------------------
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
+        self._pending = [(i, v) for i, v in self._pending if i is not info]
         if not hasattr(self, "_X_configs"):
             self._X_configs: list[dict[str, Any]] = []
         vector = self._configuration(info.config).get_array()

@@ -37,7 +37,7 @@ from typing import Any, Callable
 import numpy as np
 
 from carps.core.errors import CarpsError, require
-from carps.core.optimizer import Capabilities, Optimizer
+from carps.core.optimizer import Capabilities, Optimizer, WaitForResults
 from carps.core.types import TrialInfo, TrialValue
 from carps.optimizers.conditional import legalize, needs_legalizing
 
@@ -226,6 +226,10 @@ class HyperoptOptimizer(Optimizer):
     """A HyperOpt algorithm (``tpe``, ``atpe``, ``anneal``, ``rand``) driven one trial at a time; other parameters go to its ``suggest``.
 
     E.g. ``n_startup_jobs``, ``gamma``, ``n_EI_candidates`` for TPE, ``avg_best_idx``, ``shrink_coef`` for annealing.
+
+    Parallel runs: TPE and annealing are asked again while trials run (HyperOpt's model ignores
+    pending trials); adaptive TPE reads the loss of every trial it sees and cannot propose while one
+    is pending, so it waits for each result (a parallel run of it keeps one worker busy).
     """
 
     capabilities = Capabilities.of(["blackbox"])
@@ -238,6 +242,7 @@ class HyperoptOptimizer(Optimizer):
         expr, self._decoders, self._constants = hyperopt_space(self.space)
         self._hyperopt = SteppedHyperopt(expr, suggest, self.seed)
         self._legalize = needs_legalizing(self.space)
+        self._one_at_a_time = algorithm == "atpe"
 
     def _config(self, doc: dict[str, Any]) -> dict[str, Any]:
         # an inactive label of a nested choice has no value: it is not in the configuration
@@ -246,6 +251,8 @@ class HyperoptOptimizer(Optimizer):
         return config
 
     def _ask(self) -> TrialInfo:
+        if self._one_at_a_time and self.n_told < self._n_asked:
+            raise WaitForResults
         for _ in range(self.max_rejections):
             doc = self._hyperopt.new_trial()
             config = self._config(doc)

@@ -59,9 +59,13 @@ def _plain(value: Any) -> Any:
 
 
 class NevergradOptimizer(Optimizer):
-    """A Nevergrad optimizer by registry name (``NGOpt``, ``CMA``, ``TwoPointsDE``, ...)."""
+    """A Nevergrad optimizer by registry name (``NGOpt``, ``CMA``, ``TwoPointsDE``, ...).
 
-    capabilities = Capabilities.of(["blackbox"])
+    Parallel runs pass the run's worker count as Nevergrad's ``num_workers``, the library's own way
+    to plan for pending asks (NGOpt then picks a method that can have several candidates out).
+    """
+
+    capabilities = Capabilities.of(["blackbox"], parallel=True)
     library = "nevergrad"
     max_rejections = 1000
 
@@ -74,7 +78,7 @@ class NevergradOptimizer(Optimizer):
         self._legalize = needs_legalizing(self.space)
         if self.space.forbidden_clauses:
             param.register_cheap_constraint(lambda value: legalize(self.space, {**value, **self._constants}) is not None)
-        self._ng = ng.optimizers.registry[optimizer](parametrization=param, budget=max(int(self.budget.n_trials), 1), num_workers=1, **kwargs)
+        self._ng = ng.optimizers.registry[optimizer](parametrization=param, budget=max(int(self.budget.n_trials), 1), num_workers=self.n_workers, **kwargs)
         self._worst: float | None = None
 
     def _ask(self) -> TrialInfo:
