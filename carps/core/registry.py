@@ -154,7 +154,7 @@ class Registry:
         if not any(ch in pattern for ch in "*?["):
             if self._known(pattern):
                 return [pattern]
-            raise UnknownNameError(f"unknown task '{pattern}'{_hint(pattern, self.task_ids)}; list them with: carps list tasks")
+            raise UnknownNameError(f"unknown task '{pattern}'{_hint(pattern, self._hint_ids(pattern))}; list them with: carps list tasks")
         parts = pattern.split("/")
         family = parts[1] if len(parts) > 1 and not any(ch in parts[1] for ch in "*?[") else None
         candidates = self._family_ids(family) if family in self.benchmarks else self.task_ids
@@ -168,6 +168,12 @@ class Registry:
         if ids is None:
             ids = self._ids_by_family[family] = list(self.benchmarks[family].benchmark.task_ids())
         return ids
+
+    def _hint_ids(self, task_id: str) -> list[str]:
+        """Where to look for close matches of an unknown id: its family's ids when it names a family
+        (tens of thousands of ids make difflib take seconds), else every id."""
+        parts = task_id.split("/")
+        return self._family_ids(parts[1]) if len(parts) > 1 and parts[1] in self.benchmarks else self.task_ids
 
     def _known(self, task_id: str) -> bool:
         """Whether ``task_id`` exists; only its own family's ids are listed to find out."""
@@ -187,7 +193,7 @@ class Registry:
             raise UnknownNameError(f"unknown task '{task_id}': ids look like <type>/<family>/<name> with a family from {families}")
         entry = self.benchmarks[parts[1]]
         if not self._known(task_id):
-            raise UnknownNameError(f"unknown task '{task_id}'{_hint(task_id, self.task_ids)}; list them with: carps list tasks")
+            raise UnknownNameError(f"unknown task '{task_id}'{_hint(task_id, self._hint_ids(task_id))}; list them with: carps list tasks")
         return entry.benchmark.get_task(task_id, **options) if options else entry.benchmark.get_task(task_id)
 
     def family_of(self, task_id: str) -> BenchmarkEntry:
