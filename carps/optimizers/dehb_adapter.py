@@ -35,7 +35,9 @@ from carps.optimizers.configuration_values import configuration_values, float_na
 class DEHBOptimizer(Optimizer):
     """DEHB on multi-fidelity tasks; parameters ``eta``, ``mutation_factor``, ``crossover_prob``, ``strategy``."""
 
-    capabilities = Capabilities.of(["multifidelity"])
+    # DEHB's ask/tell is asynchronous: asked again while jobs are pending, it continues the current
+    # bracket or opens a new one (its library object keeps n_workers=1: more would start a Dask cluster)
+    capabilities = Capabilities.of(["multifidelity"], parallel=True)
     library = "dehb"
     max_rejections = 1000
 

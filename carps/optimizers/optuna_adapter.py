@@ -89,9 +89,13 @@ class OptunaOptimizer(Optimizer):
     task the adapter stores each trial's constraint values on the Optuna trial before telling it, and
     the sampler reads them from there (feasible when every value is at most 0, Optuna's convention
     too). The random, QMC and CMA-ES samplers see only the objectives.
+
+    Parallel runs: trials asked and not yet told are ``RUNNING`` trials of the study. TPE is given
+    ``constant_liar=True`` (they count as bad results), and the GP sampler conditions on them; the
+    other samplers draw from their current state or generation.
     """
 
-    capabilities = Capabilities.of(["blackbox", "multiobjective"], constraints=True)
+    capabilities = Capabilities.of(["blackbox", "multiobjective"], constraints=True, parallel=True)
     #: the samplers that accept ``constraints_func``
     constraint_samplers = frozenset({"tpe", "nsga2", "nsga3", "gp"})
     library = "optuna"
@@ -121,6 +125,8 @@ class OptunaOptimizer(Optimizer):
         self._with_constraints = bool(self.constraints) and type(self).uses_constraints({"sampler": sampler})
         if self._with_constraints:
             sampler_kwargs.setdefault("constraints_func", _constraint_values)
+        if name == "TPESampler" and self.n_workers > 1:
+            sampler_kwargs.setdefault("constant_liar", True)
         if name == "QMCSampler":
             # unscrambled Sobol ignores the seed: every seed would give the same trials
             sampler_kwargs.setdefault("scramble", True)

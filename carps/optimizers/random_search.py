@@ -16,7 +16,7 @@ class RandomSearch(Optimizer):
     mostly fixed overhead. The sequence depends on the seed and on ``batch_size``.
     """
 
-    capabilities = Capabilities.of(["blackbox", "multifidelity", "multiobjective", "momf"])
+    capabilities = Capabilities.of(["blackbox", "multifidelity", "multiobjective", "momf"], parallel=True)  # independent draws
     library = "ConfigSpace"
 
     def _setup(self, batch_size: int = 256, eval_batch: int = 1) -> None:

@@ -132,9 +132,13 @@ class SkoptOptimizer(Optimizer):
 
     ``model_queue_size`` is 1 unless given: skopt otherwise keeps every surrogate it ever fitted
     (only the newest is used to propose), so memory would grow with the run.
+
+    Parallel runs: skopt proposes the same point until it is told, so with trials pending the adapter
+    uses skopt's constant liar (its ``cl_min`` strategy): a copy of the optimizer is told the pending
+    points at the best value seen and asked for the next one.
     """
 
-    capabilities = Capabilities.of(["blackbox"])
+    capabilities = Capabilities.of(["blackbox"], parallel=True)
     library = "scikit-optimize"
     #: rejected proposals in a row before giving up (a forbidden region that covers almost everything)
     max_rejections = 1000
@@ -148,6 +152,15 @@ class SkoptOptimizer(Optimizer):
         self._skopt = skopt_optimizer(dims, self.seed, base_estimator, **kwargs)
         self._legalize = needs_legalizing(self.space)
         self._worst: float | None = None
+        self._pending: list[tuple[TrialInfo, list[Any]]] = []  # asked, not yet told (parallel runs)
+
+    def _next_point(self) -> list[Any]:
+        opt = self._skopt
+        if not self._pending or opt._n_initial_points > 0 or not opt.yi:
+            return opt.ask()  # sequential, or still in the random initial design (every ask draws anew)
+        liar = opt.copy(random_state=opt.rng.randint(0, np.iinfo(np.int32).max))
+        liar.tell([p for _, p in self._pending], [min(opt.yi)] * len(self._pending))
+        return liar.ask()
 
     def _config(self, point: list[Any]) -> dict[str, Any]:
         config = {name: _plain(v) for name, v in zip(self._names, point)}
@@ -158,19 +171,21 @@ class SkoptOptimizer(Optimizer):
 
     def _ask(self) -> TrialInfo:
         for _ in range(self.max_rejections):
-            point = self._skopt.ask()
+            point = self._next_point()
             config = self._config(point)
-            if not self._legalize:
-                return TrialInfo(config=config, handle=point)
-            legal = legalize(self.space, config)
+            legal = legalize(self.space, config) if self._legalize else config
             if legal is not None:
-                return TrialInfo(config=legal, handle=point)
+                info = TrialInfo(config=legal, handle=point)
+                if self.n_workers > 1:
+                    self._pending.append((info, point))
+                return info
             if self._worst is not None:
                 self._skopt.tell(point, self._worst)
             # else: still in the random initial design (nothing told yet), and the next ask draws anew
         raise CarpsError(f"scikit-optimize proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
+        self._pending = [(i, p) for i, p in self._pending if i is not info]
         cost = float(value.costs[0]) if value.ok and value.costs else math.nan  # type: ignore[index]
         if math.isfinite(cost):
             self._worst = cost if self._worst is None else max(self._worst, cost)

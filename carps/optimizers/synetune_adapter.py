@@ -286,7 +286,7 @@ BLACKBOX_SEARCHERS = ("bore", "kde", "cqr", "regularized_evolution", "random_sea
 class SyneTuneBlackbox(_SingleFidelity):
     """A single-objective Syne Tune searcher; ``searcher`` names it, the other parameters are its own arguments."""
 
-    capabilities = Capabilities.of(["blackbox"])
+    capabilities = Capabilities.of(["blackbox"], parallel=True)
 
     def _setup(self, searcher: str = "bore", **searcher_kwargs: Any) -> None:
         if searcher not in BLACKBOX_SEARCHERS:
@@ -313,7 +313,7 @@ class SyneTuneBlackbox(_SingleFidelity):
 class SyneTuneMultiObjective(_SingleFidelity):
     """Syne Tune's multi-objective searchers: ``regularized_evolution`` (with ``priority`` ``non_dominated`` or ``linear``) or ``random_search``."""
 
-    capabilities = Capabilities.of(["multiobjective"])
+    capabilities = Capabilities.of(["multiobjective"], parallel=True)
 
     def _setup(self, searcher: str = "regularized_evolution", priority: str = "non_dominated", **searcher_kwargs: Any) -> None:
         self._prepare()
@@ -443,7 +443,7 @@ class SyneTuneMultiFidelity(_Rungs):
     ``fidelity.low`` by default), and the searcher's own arguments.
     """
 
-    capabilities = Capabilities.of(["multifidelity"])
+    capabilities = Capabilities.of(["multifidelity"], parallel=True)
 
     def _setup(
         self,
@@ -483,7 +483,7 @@ class SyneTuneMultiFidelity(_Rungs):
 class SyneTuneMOASHA(_Rungs):
     """Syne Tune's multi-objective ASHA (random proposals; rungs ranked by ``priority``: ``non_dominated`` or ``linear``)."""
 
-    capabilities = Capabilities.of(["momf"])
+    capabilities = Capabilities.of(["momf"], parallel=True)
 
     def _setup(self, priority: str = "non_dominated", brackets: int | str = 1, reduction_factor: float = 3, grace_period: float | None = None) -> None:
         self._prepare()

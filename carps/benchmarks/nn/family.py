@@ -96,6 +96,7 @@ def make_nn_task(workload: str, task_type: TaskType | str = TaskType.MULTIFIDELI
         function=function,
         fidelity=fidelity,
         budget=Budget(n_trials=n_trials),
+        runtime=lambda config, fidelity, info: info["train_time"],  # measured training time
         algorithms=tuple(LRFREE),
         metadata={
             "workload": workload,
