@@ -1,4 +1,5 @@
-"""``carps subsets recompute ...``: recompute the representative task subsets of a task type."""
+"""``carps subsets recompute ...``: recompute the representative task subsets of a task type;
+``carps subsets fidelity ...``: how well subsets chosen under each measure represent the shipped types."""
 
 from __future__ import annotations
 
@@ -11,16 +12,27 @@ from carps.core.errors import CarpsError
 HELP = """usage: carps subsets recompute task_type=TYPE reference=OPT,OPT,OPT k=10,20,30
                               (experiment=NAME [results_dir=results] | matrix=FILE)
                               [out=subsets] [seed=0] [time_limit=20] [transform=none|minmax|log]
-                              [known_fronts=true]
+                              [measure=uniform|empirical] [known_fronts=true]
+       carps subsets fidelity [dir=subsets] [task_type=TYPE,...] [k=5,10,20,30] [time_limit=5]
+                              [measure=uniform,empirical] [draws=200] [seed=0] [out=FILE.md]
 
 Builds the performance matrix of TYPE from an experiment's results (or reads a saved one, e.g. the
 shipped subsets/<type>/performance.csv, to recompute offline), selects dev and test subsets of every
 size k with low star discrepancy in the space of the reference optimizers' normalized performance,
 and writes out/<type>/k<k>_{dev,test}.yaml, metadata.yaml, performance.csv and report.md.
-time_limit is seconds of search per k. known_fronts=false takes multi-objective hypervolume
-references from the observed points only (faster). Use them with: carps run task=subset/<type>/k20_dev ..."""
+time_limit is seconds of search per k. measure=uniform minimizes the star discrepancy against the
+uniform measure on [0,1]^d, measure=empirical the discrepancy against the task set's own distribution
+(0 for the whole set). known_fronts=false takes multi-objective hypervolume references from the observed
+points only (faster). Use them with: carps run task=subset/<type>/k20_dev ...
 
-KEYS = ["experiment", "results_dir", "matrix", "task_type", "reference", "k", "out", "seed", "time_limit", "transform", "known_fronts"]
+fidelity reads every task type under dir (its performance.csv and the reference optimizers and
+transform of its metadata.yaml; reference= overrides them), selects dev/test splits for each k under each
+measure, and prints a markdown table: the discrepancy of the halves under both measures and their rank
+fidelity (Kendall tau of the held-out optimizers' ranking on the subset against all tasks), next to
+the mean over draws= random k-subsets. out= also writes the table to a file."""
+
+KEYS = ["experiment", "results_dir", "matrix", "task_type", "reference", "k", "out", "seed", "time_limit", "transform", "known_fronts", "measure"]
+FIDELITY_KEYS = ["dir", "task_type", "reference", "k", "time_limit", "measure", "draws", "seed", "out"]
 
 
 def main(args: list[str]) -> int:
@@ -28,8 +40,10 @@ def main(args: list[str]) -> int:
         print(HELP)
         return 0
     action, rest = args[0], args[1:]
+    if action == "fidelity":
+        return _fidelity(rest)
     if action != "recompute":
-        raise CarpsError(f"unknown subsets action '{action}'; use: carps subsets recompute task_type=... reference=... k=...")
+        raise CarpsError(f"unknown subsets action '{action}'; use: carps subsets recompute task_type=... reference=... k=...  or  carps subsets fidelity")
     o = parse_overrides(rest, allowed=KEYS)
     task_type = o.get("task_type")
     if not task_type:
@@ -67,9 +81,45 @@ def main(args: list[str]) -> int:
         time_limit=float(o.number("time_limit", 20.0)),
         transform=str(o.get("transform", "none")),
         source=source,
+        measure=str(o.get("measure", "uniform")),
     )
     folder = Path(str(o.get("out", "subsets"))) / str(task_type)
-    print(f"{task_type}: {meta['n_tasks']} tasks, reference {', '.join(reference)}; wrote {folder}/")
+    print(f"{task_type}: {meta['n_tasks']} tasks, reference {', '.join(reference)}, {meta['measure']} measure; wrote {folder}/")
     for name, entry in meta["subsets"].items():
         print(f"  {name}: dev D*={entry['dev']['discrepancy']:.4f} (tau {entry['dev']['rank_fidelity']}), test D*={entry['test']['discrepancy']:.4f} (tau {entry['test']['rank_fidelity']})")
+    return 0
+
+
+def _fidelity(args: list[str]) -> int:
+    import pandas as pd
+    import yaml
+
+    from carps.subsets.fidelity import markdown, study
+
+    o = parse_overrides(args, allowed=FIDELITY_KEYS)
+    root = Path(str(o.get("dir", "subsets")))
+    found = sorted(p.parent.name for p in root.glob("*/metadata.yaml") if (p.parent / "performance.csv").is_file())
+    wanted = [str(t) for t in o.list("task_type")] if o.get("task_type") else found
+    missing = [t for t in wanted if t not in found]
+    if not found or missing:
+        raise CarpsError(f"no performance.csv and metadata.yaml for {missing or 'any task type'} under {root}/; point dir= at a subsets folder (the repository's subsets/)")
+    tables = {}
+    for task_type in wanted:
+        meta = yaml.safe_load((root / task_type / "metadata.yaml").read_text())
+        matrix = pd.read_csv(root / task_type / "performance.csv", index_col=0)
+        reference = [str(r) for r in o.list("reference")] if o.get("reference") else list(meta["reference"])
+        tables[task_type] = study(
+            matrix,
+            reference,
+            ks=o.ints("k", [5, 10, 20, 30]),
+            measures=[str(m) for m in o.list("measure")] if o.get("measure") else ["uniform", "empirical"],
+            transform=str(meta.get("transform", "none")),
+            seed=int(o.get("seed", 0)),
+            time_limit=float(o.number("time_limit", 5.0)),
+            random_draws=int(o.get("draws", 200)),
+        )
+    text = markdown(tables)
+    print(text)
+    if o.get("out"):
+        Path(str(o.get("out"))).write_text(text + "\n")
     return 0

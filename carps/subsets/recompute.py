@@ -1,10 +1,12 @@
 """Recompute the shipped subsets of a task type from a performance matrix and write them to disk.
 
 For every k: a dev/test split (:func:`~carps.subsets.split.select_dev_test`) of the tasks as points
-of the reference optimizers' normalized performance, written as ``<out>/<task_type>/k<k>_dev.yaml``
+of the reference optimizers' normalized performance, chosen for low discrepancy under ``measure``
+(``uniform`` or ``empirical``, see :mod:`carps.subsets.discrepancy`), written as ``<out>/<task_type>/k<k>_dev.yaml``
 and ``k<k>_test.yaml`` (a ``tasks:`` list: what ``task=subset/<task_type>/k<k>_dev`` runs). Beside
 them: ``performance.csv`` (the matrix, so recomputation works offline), ``metadata.yaml`` (reference
-optimizers, transform, seed, data hash, discrepancy and rank fidelity per k), ``report.md`` and
+optimizers, transform, measure, seed, data hash, discrepancy under both measures and rank fidelity
+per k), ``report.md`` and
 ``report.png`` (full set vs subsets in performance space).
 
 Rank fidelity is the Kendall tau between the average ranks of the non-reference optimizers on the
@@ -20,7 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from carps.core.errors import CarpsError
-from carps.subsets.discrepancy import star_discrepancy
+from carps.subsets.discrepancy import MEASURES, check_measure, star_discrepancy, subset_discrepancy
 from carps.subsets.performance import matrix_hash, reference_points
 from carps.subsets.split import select_dev_test
 
@@ -64,10 +66,15 @@ def recompute(
     time_limit: float = 20.0,
     transform: str = "none",
     source: str = "",
+    measure: str = "uniform",
 ) -> dict[str, Any]:
-    """Select and write dev/test subsets of ``task_type`` for every k; returns the metadata written."""
+    """Select and write dev/test subsets of ``task_type`` for every k; returns the metadata written.
+
+    The subsets minimize the discrepancy under ``measure``; the metadata gives both measures' values.
+    """
     import yaml
 
+    check_measure(measure)
     tasks, points = reference_points(matrix, list(reference), transform)
     if not ks:
         raise CarpsError("give subset sizes, e.g. k=10,20,30")
@@ -81,6 +88,7 @@ def recompute(
         "task_type": task_type,
         "reference": list(reference),
         "transform": transform,
+        "measure": measure,
         "seed": int(seed),
         "time_limit_per_k": float(time_limit),
         "n_tasks": len(tasks),
@@ -92,18 +100,19 @@ def recompute(
     }
     splits = {}
     for k in sorted(set(int(k) for k in ks)):
-        split = select_dev_test(points, k, seed=seed, time_limit=time_limit)
+        split = select_dev_test(points, k, seed=seed, time_limit=time_limit, measure=measure)
         splits[k] = split
         entry: dict[str, Any] = {}
         for half, rows, disc in (("dev", split.dev, split.dev_discrepancy), ("test", split.test, split.test_discrepancy)):
             ids = [tasks[i] for i in rows]
             fid = rank_fidelity(matrix, ids, reference)
+            both = {m: round(float(disc if m == measure else subset_discrepancy(points, rows, m)), 6) for m in MEASURES}
             (folder / f"k{k}_{half}.yaml").write_text(
-                yaml.safe_dump({"tasks": ids, "k": k, "split": half, "discrepancy": round(float(disc), 6)}, sort_keys=False)
+                yaml.safe_dump({"tasks": ids, "k": k, "split": half, "measure": measure, "discrepancy": both[measure], "discrepancies": both}, sort_keys=False)
             )
-            entry[half] = {"discrepancy": round(float(disc), 6), "rank_fidelity": None if fid is None else round(fid, 4), "tasks": ids}
+            entry[half] = {"discrepancy": both[measure], "discrepancies": both, "rank_fidelity": None if fid is None else round(fid, 4), "tasks": ids}
         meta["subsets"][f"k{k}"] = entry
-    if len(tasks) <= 400:  # the exact value of the full set is cheap enough to report
+    if len(tasks) <= 400 or points.shape[1] <= 4:  # the exact value of the full set is cheap enough to report
         meta["full_set_discrepancy"] = round(float(star_discrepancy(points)), 6)
     (folder / METADATA_FILE).write_text(yaml.safe_dump(meta, sort_keys=False))
     _write_report(folder, meta, points, tasks, splits)
@@ -115,15 +124,20 @@ def _write_report(folder: Path, meta: dict[str, Any], points: np.ndarray, tasks:
         f"# Subsets of {meta['task_type']}",
         "",
         f"{meta['n_tasks']} tasks as points of the normalized final regret of {', '.join(meta['reference'])}"
-        f" (transform: {meta['transform']}); data hash {meta['data_hash']}, seed {meta['seed']}, source {meta['source'] or '-'}.",
+        f" (transform: {meta['transform']}); chosen for the {meta['measure']} measure; data hash {meta['data_hash']},"
+        f" seed {meta['seed']}, source {meta['source'] or '-'}.",
         "",
-        "| k | dev discrepancy | test discrepancy | dev rank fidelity (tau) | test rank fidelity (tau) |",
+        "| k | dev discrepancy (uniform / empirical) | test discrepancy (uniform / empirical) | dev rank fidelity (tau) | test rank fidelity (tau) |",
         "|---|---|---|---|---|",
     ]
     for name, entry in meta["subsets"].items():
-        lines.append(f"| {name[1:]} | {entry['dev']['discrepancy']:.4f} | {entry['test']['discrepancy']:.4f} | {entry['dev']['rank_fidelity']} | {entry['test']['rank_fidelity']} |")
+        dev, test = entry["dev"]["discrepancies"], entry["test"]["discrepancies"]
+        lines.append(
+            f"| {name[1:]} | {dev['uniform']:.4f} / {dev['empirical']:.4f} | {test['uniform']:.4f} / {test['empirical']:.4f}"
+            f" | {entry['dev']['rank_fidelity']} | {entry['test']['rank_fidelity']} |"
+        )
     if meta["full_set_discrepancy"] is not None:
-        lines += ["", f"Star discrepancy of the full set: {meta['full_set_discrepancy']:.4f}."]
+        lines += ["", f"Star discrepancy (uniform measure) of the full set: {meta['full_set_discrepancy']:.4f}; its empirical discrepancy is 0 by definition."]
     if _plot(folder / "report.png", meta, points, splits):
         lines += ["", "![full set vs subsets](report.png)"]
     (folder / "report.md").write_text("\n".join(lines) + "\n")

@@ -1,43 +1,46 @@
-"""Heuristic star discrepancy subset selection: choose k of n points whose star discrepancy is low.
+"""Heuristic subset selection: choose k of n points whose discrepancy is low, for any d.
 
-The search is an iterated local search over swaps (one chosen point out, one other point in), guided
-by the worst box of the current subset:
+The search is an iterated local search over swaps (one chosen point out, one other point in). Each
+step considers every swap at once through a pool of boxes remembered from earlier evaluations
+(:class:`~carps.subsets.kernels.BoxPool`): a swap changes the count of a box by at most one, so the
+pool gives every swap a lower bound on its discrepancy in a few operations. Swaps whose bound is
+below the current value are evaluated exactly, lowest bound first, with an early exit as soon as a box
+shows the swap is no better; each such box joins the pool and tightens the bounds of the other swaps.
+The first swap that lowers the discrepancy is taken. When none does, the search "kicks" the best
+subset with a few random swaps and continues; after ``kicks`` kicks without progress it restarts from
+a new random subset. Everything is driven by one ``numpy.random.Generator``, so a run is
+deterministic under its seed when it is stopped by ``restarts`` (a ``time_limit`` makes the stopping
+point, and so the result, depend on speed).
 
-* if the worst box is a closed box with too many points, only swaps that take a point out of that box
-  and bring one in from outside it can lower its excess, so those are the candidates;
-* if it is an open box with too few points, candidates bring a point into it and take one out from
-  outside it.
-
-Each step evaluates the candidate swaps exactly (with an early exit once a candidate is no better
-than the best so far) and takes the best one if it lowers the discrepancy. When no sampled swap
-helps, the search "kicks" the best subset with a few random swaps and continues; after ``kicks``
-kicks without progress it restarts from a new random subset. Everything is driven by one
-``numpy.random.Generator``, so a run is deterministic under its seed when it is stopped by
-``restarts`` (a ``time_limit`` makes the stopping point, and so the result, depend on speed).
+``measure="uniform"`` (the star discrepancy) or ``"empirical"`` (against the whole point set's own
+distribution; see :mod:`carps.subsets.discrepancy`) chooses what is minimized.
 
 >>> import numpy as np
 >>> pts = np.random.default_rng(0).random((200, 3))
 >>> res = select_subset(pts, k=10, seed=1, restarts=2)
 >>> len(res.indices), round(res.discrepancy, 6) == round(star_discrepancy(pts[res.indices]), 6)
 (10, True)
+>>> emp = select_subset(pts, k=10, seed=1, restarts=1, measure="empirical")
+>>> round(emp.discrepancy, 6) == round(subset_discrepancy(pts, emp.indices, "empirical"), 6)
+True
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from carps.core.errors import CarpsError
-from carps.subsets.discrepancy import as_points, star_discrepancy
+from carps.subsets.discrepancy import as_points, check_measure, star_discrepancy, subset_discrepancy
 
 
 @dataclass
 class SelectionResult:
-    """A chosen subset: ``indices`` into the point set (sorted), its exact star discrepancy, and how the
-    search went (``restarts`` finished, ``evaluations`` of candidate subsets, ``seconds``)."""
+    """A chosen subset: ``indices`` into the point set (sorted), its exact discrepancy under ``measure``,
+    and how the search went (``restarts`` finished, exact ``evaluations`` of candidate subsets, ``seconds``)."""
 
     indices: np.ndarray
     discrepancy: float
@@ -46,46 +49,7 @@ class SelectionResult:
     evaluations: int = 0
     seconds: float = 0.0
     history: list[tuple[float, float]] = field(default_factory=list)  # (seconds, new best discrepancy), anytime curve
-
-
-class _Evaluator:
-    """Exact discrepancy of index subsets with their worst box; the compiled kernel for d <= 3."""
-
-    def __init__(self, points: np.ndarray) -> None:
-        from carps.subsets import kernels
-
-        self.points = np.ascontiguousarray(points)
-        self.d = points.shape[1]
-        self.fast = kernels.AVAILABLE and self.d <= 3
-        self.kernels = kernels
-        if self.fast:
-            self.pc, self.po = kernels.pad(self.points)
-        self.count = 0
-
-    def worst(self, idx: np.ndarray) -> tuple[float, int, np.ndarray | None]:
-        """(discrepancy, kind, corner) with kind 0 = closed box too full, 1 = open box too empty; corner is
-        None where the worst box is not known (numpy path)."""
-        self.count += 1
-        if self.fast:
-            v, kind, *q = self.kernels.discrepancy_padded(self.pc, self.po, idx)
-            return v, kind, np.array(q[3 - self.d :])
-        return star_discrepancy(self.points[idx]), -1, None
-
-    def best_swap(self, idx: np.ndarray, outs: np.ndarray, ins: np.ndarray, cutoff: float) -> tuple[float, int, int]:
-        self.count += len(outs) * len(ins)
-        if self.fast:
-            return self.kernels.best_swap(self.pc, self.po, idx, outs.astype(np.int64), ins.astype(np.int64), cutoff)
-        best, best_o, best_r = cutoff, -1, -1
-        trial = idx.copy()
-        for o in outs:
-            old = trial[o]
-            for r in ins:
-                trial[o] = r
-                v = star_discrepancy(self.points[trial])
-                if v < best:
-                    best, best_o, best_r = v, int(o), int(r)
-            trial[o] = old
-        return best, best_o, best_r
+    measure: str = "uniform"
 
 
 def select_subset(
@@ -95,18 +59,22 @@ def select_subset(
     time_limit: float | None = None,
     restarts: int | None = None,
     kicks: int = 30,
-    sample: int = 64,
     exclude: Sequence[int] = (),
     init: Sequence[int] | None = None,
+    measure: str = "uniform",
+    max_evals: int = 200,
 ) -> SelectionResult:
-    """Choose ``k`` of the rows of ``points`` with low star discrepancy.
+    """Choose ``k`` of the rows of ``points`` with low discrepancy under ``measure``.
 
     Stops after ``restarts`` restarts or ``time_limit`` seconds, whichever comes first (at least one
-    must be given; with only a time limit the search restarts until time is up). ``sample`` is how
-    many incoming points each step tries per outgoing point; ``exclude`` lists rows that may not be
-    chosen (used for the test half of a dev/test split); ``init`` is a starting subset for the first
-    restart (later restarts start at random).
+    must be given; with only a time limit the search restarts until time is up). ``exclude`` lists rows
+    that may not be chosen (used for the test half of a dev/test split; the empirical measure still
+    compares with all rows); ``init`` is a starting subset for the first restart (later restarts start
+    at random); ``max_evals`` caps the exact evaluations of one step before it counts as stuck.
     """
+    from carps.subsets.kernels import BoxPool
+
+    empirical = check_measure(measure)
     x = as_points(points)
     n = x.shape[0]
     allowed = np.setdiff1d(np.arange(n), np.asarray(exclude, dtype=int))
@@ -115,7 +83,7 @@ def select_subset(
     if time_limit is None and restarts is None:
         raise CarpsError("give time_limit (seconds) or restarts to stop the subset search")
     rng = np.random.default_rng(seed)
-    ev = _Evaluator(x)
+    pool = BoxPool(x, empirical, max_evals=max_evals)
     start = time.perf_counter()
     deadline = start + time_limit if time_limit is not None else np.inf
     best_idx, best_val = None, np.inf
@@ -128,7 +96,7 @@ def select_subset(
 
     while (restarts is None or done < restarts) and time.perf_counter() < deadline:
         start_idx = np.asarray(init, dtype=int) if init is not None and done == 0 else None
-        idx, val = _search(ev, x, allowed, k, rng, kicks, sample, deadline, start_idx, record)
+        idx, val = _search(pool, allowed, k, rng, kicks, deadline, start_idx, record)
         done += 1
         if val < best_val:
             best_idx, best_val = idx, val
@@ -136,12 +104,12 @@ def select_subset(
             break
     if best_idx is None:  # the time limit was too short for one restart to finish
         best_idx = np.asarray(init, dtype=int) if init is not None else rng.choice(allowed, size=k, replace=False)
-        best_val = ev.worst(best_idx)[0]
     best_idx = np.sort(best_idx)
-    return SelectionResult(best_idx, float(star_discrepancy(x[best_idx])), seed, done, ev.count, time.perf_counter() - start, history)
+    value = subset_discrepancy(x, best_idx, measure)
+    return SelectionResult(best_idx, float(value), seed, done, pool.evaluations, time.perf_counter() - start, history, measure)
 
 
-def _search(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, k: int, rng: np.random.Generator, kicks: int, sample: int, deadline: float, init: np.ndarray | None, record: Callable[[float], None]) -> tuple[np.ndarray, float]:
+def _search(pool: Any, allowed: np.ndarray, k: int, rng: np.random.Generator, kicks: int, deadline: float, init: np.ndarray | None, record: Callable[[float], None]) -> tuple[np.ndarray, float]:
     """One restart: local search from ``init`` or a random subset, kicked until ``kicks`` kicks bring no progress."""
     if init is not None:
         if len(init) != k or len(np.unique(init)) != k or not np.isin(init, allowed).all():
@@ -149,54 +117,29 @@ def _search(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, k: int, rng: np.
         idx = init.copy()
     else:
         idx = rng.choice(allowed, size=k, replace=False)
-    val, kind, q = ev.worst(idx)
+    val = pool.evaluate(idx)
     best_idx, best_val = idx.copy(), val
     record(val)
     stale = 0
     while stale <= kicks and time.perf_counter() < deadline:
-        improved = _descend_step(ev, x, allowed, idx, val, kind, q, rng, sample)
-        if improved is not None:
-            idx = improved
-            val, kind, q = ev.worst(idx)
+        free = rng.permutation(np.setdiff1d(allowed, idx, assume_unique=True))  # the order breaks ties at random
+        new_val, pos, point = pool.step(idx, val, free) if len(free) else (val, -1, -1)
+        if pos >= 0:
+            idx = idx.copy()
+            idx[pos] = point
+            val = new_val
             if val < best_val - 1e-12:
                 best_idx, best_val, stale = idx.copy(), val, 0
                 record(val)
             continue
-        # local optimum for this sample: kick the best subset with a few random swaps
+        # local optimum of the swap neighbourhood: kick the best subset with a few random swaps
         stale += 1
+        if len(free) == 0:
+            break
         idx = best_idx.copy()
         outside = np.setdiff1d(allowed, idx)
         n_swaps = min(1 + rng.integers(0, 3), len(outside))
-        pos = rng.choice(k, size=n_swaps, replace=False)
-        idx[pos] = rng.choice(outside, size=n_swaps, replace=False)
-        val, kind, q = ev.worst(idx)
+        pos_kick = rng.choice(k, size=n_swaps, replace=False)
+        idx[pos_kick] = rng.choice(outside, size=n_swaps, replace=False)
+        val = pool.evaluate(idx)
     return best_idx, best_val
-
-
-def _descend_step(ev: _Evaluator, x: np.ndarray, allowed: np.ndarray, idx: np.ndarray, val: float, kind: int, q: np.ndarray | None, rng: np.random.Generator, sample: int) -> np.ndarray | None:
-    """The subset after the best improving swap among the sampled candidates, or None."""
-    chosen = np.zeros(x.shape[0], dtype=bool)
-    chosen[idx] = True
-    free = allowed[~chosen[allowed]]
-    if len(free) == 0:
-        return None
-    if q is None:  # worst box unknown: any point out, sampled points in
-        outs = np.arange(len(idx))
-        ins = rng.choice(free, size=min(sample, len(free)), replace=False)
-    else:
-        inside = np.all(x <= q, axis=1) if kind == 0 else np.all(x < q, axis=1)
-        if kind == 0:  # too many points in the closed box: move one out of it
-            outs = np.flatnonzero(inside[idx])
-            pool = free[~inside[free]]
-        else:  # too few points in the open box: move one into it
-            outs = np.flatnonzero(~inside[idx])
-            pool = free[inside[free]]
-        if len(outs) == 0 or len(pool) == 0:
-            return None
-        ins = rng.choice(pool, size=min(sample, len(pool)), replace=False)
-    new_val, o, r = ev.best_swap(idx, outs, ins, val)
-    if o < 0:
-        return None
-    out = idx.copy()
-    out[o] = r
-    return out

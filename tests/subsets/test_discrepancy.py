@@ -1,4 +1,4 @@
-"""Exact star discrepancy against a brute-force reference and hand-checked tiny cases."""
+"""Exact discrepancy (uniform and empirical measure) against brute-force references and hand-checked tiny cases."""
 
 import time
 
@@ -7,7 +7,7 @@ import pytest
 
 from carps.core.errors import CarpsError
 from carps.subsets import kernels
-from carps.subsets.discrepancy import brute_force_star_discrepancy, star_discrepancy, star_discrepancy_numpy
+from carps.subsets.discrepancy import brute_force_star_discrepancy, brute_force_subset_discrepancy, star_discrepancy, star_discrepancy_numpy, subset_discrepancy
 
 
 @pytest.mark.parametrize(
@@ -55,15 +55,66 @@ def test_recursive_path_matches_grid_path(monkeypatch):
     assert disc.star_discrepancy(x) == pytest.approx(full, abs=1e-12)
 
 
-@pytest.mark.skipif(not kernels.AVAILABLE, reason="numba not installed")
-def test_kernel_reports_its_worst_box():
+def _random_set(rng, n, d):
+    x = rng.random((n, d))
+    if rng.random() < 0.5:  # ties and boundary points: coordinates on a coarse grid including 0 and 1
+        x = np.round(x * 3) / 3
+    return x
+
+
+@pytest.mark.parametrize("d", [2, 3, 4, 5, 6, 7, 8])
+def test_kernel_matches_brute_force_for_both_measures(d):
+    """The compiled sweep for any d: uniform against the O(n^(d+1)) reference, empirical against
+    every corner of the full set's grid (+inf), on small random sets with ties and points on 0 and 1."""
+    rng = np.random.default_rng(100 + d)
+    n_max = {2: 9, 3: 8, 4: 6, 5: 5, 6: 4, 7: 4, 8: 3}[d]
+    for _ in range(12 if d < 6 else 5):
+        n = int(rng.integers(2, n_max + 1))
+        x = _random_set(rng, n, d)
+        idx = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False))
+        assert subset_discrepancy(x, idx) == pytest.approx(brute_force_star_discrepancy(x[idx]), abs=1e-12)
+        assert subset_discrepancy(x, idx, "empirical") == pytest.approx(brute_force_subset_discrepancy(x, idx, "empirical"), abs=1e-12)
+
+
+@pytest.mark.parametrize("d", [3, 6])
+def test_kernel_reports_its_worst_box(d):
     rng = np.random.default_rng(3)
-    x = rng.random((20, 3))
-    value, kind, *q = kernels.discrepancy3_indexed(x, np.arange(20))
-    q = np.array(q)
-    local = np.all(x <= q, axis=1).mean() - q.prod() if kind == 0 else q.prod() - np.all(x < q, axis=1).mean()
-    assert local == pytest.approx(value, abs=1e-12)
-    assert value == pytest.approx(brute_force_star_discrepancy(x), abs=1e-12)
+    x = rng.random((20, d))
+    for empirical in (False, True):
+        idx = np.arange(0, 20, 2)
+        value, kind, q = kernels.worst_box(x, idx, empirical)
+        inside = (lambda p: np.all(p <= q, axis=1)) if kind == kernels.CLOSED else (lambda p: np.all(p < q, axis=1))
+        mu = inside(x).mean() if empirical else np.prod(q)
+        local = inside(x[idx]).mean() - mu if kind == kernels.CLOSED else mu - inside(x[idx]).mean()
+        assert local == pytest.approx(value, abs=1e-12)
+        assert value == pytest.approx(subset_discrepancy(x, idx, "empirical" if empirical else "uniform"), abs=1e-12)
+
+
+def test_cutoff_stops_at_a_box_that_reaches_it():
+    x = np.random.default_rng(4).random((40, 5))
+    idx = np.arange(12)
+    full = kernels.worst_box(x, idx)[0]
+    early = kernels.worst_box(x, idx, cutoff=full / 2)[0]
+    assert full / 2 <= early <= full + 1e-12
+    assert kernels.worst_box(x, idx, cutoff=full + 0.1)[0] == pytest.approx(full, abs=1e-12)
+
+
+def test_empirical_measure_falls_to_zero_as_k_grows():
+    x = np.random.default_rng(5).random((60, 4)) ** 3  # clumped like normalized regrets
+    order = np.random.default_rng(6).permutation(60)
+    values = [subset_discrepancy(x, order[:k], "empirical") for k in (6, 30, 54, 60)]
+    assert values[-1] == 0.0
+    assert values[2] < values[0]
+    assert all(v <= 1 - k / 60 + 1e-12 for v, k in zip(values, (6, 30, 54, 60)))  # a box's shares differ by at most 1 - k/n
+    # the uniform measure does not fall to zero: the whole clumped set is far from uniform
+    assert subset_discrepancy(x, order, "uniform") > 0.3
+
+
+def test_bad_measure_and_indices():
+    with pytest.raises(CarpsError, match="measure=uniform"):
+        subset_discrepancy([[0.1]], [0], measure="volume")
+    with pytest.raises(CarpsError, match="row numbers"):
+        subset_discrepancy([[0.1]], [3])
 
 
 def test_speed_30_points_in_3d():
@@ -80,16 +131,3 @@ def test_rejects_points_outside_the_unit_cube():
         star_discrepancy([[1.5, 0.2]])
     with pytest.raises(CarpsError, match=r"\(n, d\)"):
         star_discrepancy([1.0, 2.0])
-
-
-@pytest.mark.skipif(not kernels.AVAILABLE, reason="numba not installed")
-@pytest.mark.parametrize("d", [1, 2])
-def test_padded_kernel_for_low_dimensions(d):
-    rng = np.random.default_rng(10 + d)
-    for _ in range(30):
-        x = rng.random((int(rng.integers(1, 9)), d))
-        if rng.random() < 0.5:
-            x = np.round(x * 4) / 4
-        pc, po = kernels.pad(x)
-        value = kernels.discrepancy_padded(pc, po, np.arange(len(x)))[0]
-        assert value == pytest.approx(brute_force_star_discrepancy(x), abs=1e-12)

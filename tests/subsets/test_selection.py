@@ -79,3 +79,46 @@ def test_heuristic_gap_to_the_optimum(n, d, k, seed):
 def test_exact_refuses_large_problems():
     with pytest.raises(CarpsError, match="exact mode"):
         select_subset_exact(np.random.default_rng(0).random((61, 2)), k=5)
+
+
+def test_empirical_selection_beats_random_subsets_and_reports_its_measure():
+    from carps.subsets.discrepancy import subset_discrepancy
+
+    pts = np.random.default_rng(7).random((150, 3)) ** 3  # clumped near 0
+    res = select_subset(pts, k=8, seed=0, restarts=2, measure="empirical")
+    assert res.measure == "empirical"
+    assert res.discrepancy == pytest.approx(subset_discrepancy(pts, res.indices, "empirical"), abs=1e-12)
+    rng = np.random.default_rng(1)
+    random_values = [subset_discrepancy(pts, rng.choice(150, 8, replace=False), "empirical") for _ in range(50)]
+    assert res.discrepancy < min(random_values)
+    # what the empirical search minimizes is not the star discrepancy: each search wins on its own measure
+    uni = select_subset(pts, k=8, seed=0, restarts=2)
+    assert subset_discrepancy(pts, uni.indices, "empirical") >= res.discrepancy - 1e-12
+    assert uni.discrepancy <= star_discrepancy(pts[res.indices]) + 1e-12
+
+
+@pytest.mark.parametrize("d", [5, 8])
+def test_selection_in_higher_dimensions(d):
+    pts = np.random.default_rng(d).random((60, d)) ** 2
+    from carps.subsets.discrepancy import subset_discrepancy
+
+    for measure in ("uniform", "empirical"):
+        res = select_subset(pts, k=6, seed=0, restarts=1, kicks=3, measure=measure)
+        assert res.discrepancy == pytest.approx(subset_discrepancy(pts, res.indices, measure), abs=1e-12)
+        start = subset_discrepancy(pts, np.random.default_rng(0).choice(60, 6, replace=False), measure)
+        assert res.discrepancy < start
+
+
+def test_exact_mode_with_the_empirical_measure():
+    from carps.subsets.discrepancy import subset_discrepancy
+
+    pts = np.random.default_rng(8).random((12, 2))
+    best = min(subset_discrepancy(pts, list(c), "empirical") for c in itertools.combinations(range(12), 4))
+    res = select_subset_exact(pts, k=4, time_limit=60, measure="empirical")
+    assert res.optimal and res.measure == "empirical"
+    assert res.discrepancy == pytest.approx(best, abs=1e-9)
+
+
+def test_unknown_measure_is_a_one_line_error():
+    with pytest.raises(CarpsError, match="measure=uniform"):
+        select_subset(np.random.default_rng(0).random((10, 2)), k=3, restarts=1, measure="volume")

@@ -114,3 +114,33 @@ def test_recompute_from_a_real_experiment(tmp_path, capsys):
     meta = yaml.safe_load((tmp_path / "subsets" / "blackbox" / "metadata.yaml").read_text())
     assert meta["n_tasks"] == 6 and meta["source"] == "experiment tiny"
     assert len(meta["subsets"]["k2"]["dev"]["tasks"]) == 2
+
+
+def test_empirical_split_and_recompute_record_both_measures(tmp_path):
+    from carps.subsets.discrepancy import subset_discrepancy
+
+    pts = np.random.default_rng(2).random((120, 3)) ** 2
+    split = select_dev_test(pts, k=6, seed=0, restarts=1, measure="empirical")
+    assert split.measure == "empirical" and not set(split.dev) & set(split.test)
+    assert split.test_discrepancy == pytest.approx(subset_discrepancy(pts, split.test, "empirical"))
+    mat = performance_matrix(_tidy(40))
+    meta = recompute(mat, "blackbox", ["random", "optuna/tpe", "nevergrad/cma"], [5], out_dir=tmp_path, time_limit=1, measure="empirical", transform="log")
+    assert meta["measure"] == "empirical"
+    dev = meta["subsets"]["k5"]["dev"]
+    assert dev["discrepancy"] == dev["discrepancies"]["empirical"] and set(dev["discrepancies"]) == {"uniform", "empirical"}
+    assert "empirical" in (tmp_path / "blackbox" / "report.md").read_text()
+
+
+def test_cli_fidelity_over_a_subsets_folder(tmp_path, capsys):
+    from carps.cli.subsets import main
+
+    mat = performance_matrix(_tidy(40))
+    recompute(mat, "blackbox", ["random", "optuna/tpe", "nevergrad/cma"], [5], out_dir=tmp_path, time_limit=0.5, transform="log")
+    out = tmp_path / "fidelity.md"
+    assert main(["fidelity", f"dir={tmp_path}", "k=5", "time_limit=0.5", "draws=10", f"out={out}"]) == 0
+    text = capsys.readouterr().out
+    for label in ("| blackbox | 5 | uniform |", "| blackbox | 5 | empirical |", "| blackbox | 5 | random |"):
+        assert label in text
+    assert out.read_text().strip() == text.strip()
+    with pytest.raises(CarpsError, match="no performance.csv"):
+        main(["fidelity", f"dir={tmp_path}", "task_type=momf"])
