@@ -1,15 +1,15 @@
 """Build a wheelhouse: a folder of wheels from which carps installs with no internet (cluster nodes).
 
-    python tools/wheelhouse.py --dest wheelhouse --extras all --python 3.12 --platform manylinux2014_x86_64
+    python tools/wheelhouse.py --dest wheelhouse --extras all --python 3.12 --platform manylinux_2_28_x86_64
     # on the cluster, where only the folder is reachable:
     python3.12 -m venv venv && venv/bin/pip install --no-index --find-links wheelhouse 'carps[all]'
 
-``make wheelhouse PY=3.12 PLATFORM=manylinux2014_x86_64`` runs the same. Steps: build carps' own wheel
-from this checkout; ``pip download`` every dependency of ``carps[EXTRAS]`` as wheels for the target
-Python and platform (``--only-binary=:all:``, so nothing needs a compiler on the cluster); a dependency
-published only as a source archive is built into a wheel here, which works for the target when it is
-pure Python (a compiled one is reported: build it on a machine like the nodes). Without ``--python``
-and ``--platform`` the wheels are for the interpreter running this script.
+``make wheelhouse PY=3.12 PLATFORM=manylinux_2_28_x86_64`` runs the same. Steps: build carps' own wheel
+from this checkout; resolve ``carps[EXTRAS]`` for the target Python and platform with wheels only
+(``--only-binary=:all:``, so nothing needs a compiler on the cluster), building a wheel here of each
+dependency published only as a source archive (which works for the target when it is pure Python; a
+compiled one is reported: build it on a machine like the nodes); then ``pip download`` it all.
+Without ``--python`` and ``--platform`` the wheels are for the interpreter running this script.
 
 ``--torch-index https://download.pytorch.org/whl/cpu`` takes torch from PyTorch's CPU index (about
 200 MB instead of several GB of CUDA libraries); leave it out for GPU nodes.
@@ -80,27 +80,34 @@ def target_flags(python: str | None, platforms: list[str]) -> list[str]:
 
 
 def download(dest: Path, wheel: Path, extras: str, flags: list[str], index: list[str]) -> None:
-    """``pip download`` of carps[extras] and all it needs; a requirement with no wheel is built here
-    (pure Python works anywhere) and the download tried again, until everything is there."""
+    """Every wheel carps[extras] needs, into ``dest``.
+
+    First the requirements are resolved without downloading (``pip install --dry-run`` reads only the
+    wheels' metadata): a requirement with no wheel for the target is built here from its source
+    archive (pure Python works anywhere) and the resolution tried again, which takes seconds. Then one
+    ``pip download`` fetches everything.
+    """
     requirement = f"carps[{extras}] @ {wheel.as_uri()}" if extras else f"carps @ {wheel.as_uri()}"
+    sources = ["--find-links", str(dest), *index]
     built: set[str] = set()
     while True:
-        done = pip("download", "-q", "--dest", str(dest), "--find-links", str(dest), *flags, *index, requirement, check=False)
+        done = pip("install", "-q", "--dry-run", "--ignore-installed", *sources, *flags, requirement, check=False)
         if done.returncode == 0:
-            return
+            break
         match = _NO_WHEEL.search(done.stderr + done.stdout)
         if match is None or match.group(1) in built:
-            raise SystemExit(f"pip download failed:\n{done.stderr[-3000:]}")
+            raise SystemExit(f"pip cannot resolve {requirement} for the target:\n{done.stderr[-3000:]}")
         name = match.group(1)
         built.add(name)
         print(f"no wheel of {name} for the target: building one from its source archive", file=sys.stderr)
         made = pip("wheel", "--no-deps", "-q", "-w", str(dest), *index, name, check=False)
         if made.returncode != 0:
             raise SystemExit(f"{name} has no wheel for the target and could not be built here:\n{made.stderr[-2000:]}")
-        project = re.split(r"[<>=!~;\[ ]", name)[0].replace("-", "_")
-        compiled = [p.name for p in dest.glob(f"{project}-*.whl") if not p.name.endswith("-none-any.whl")]
+        project = re.split(r"[<>=!~;\[ ]", name)[0].replace("-", "_").lower()
+        compiled = [p.name for p in dest.glob("*.whl") if p.name.lower().startswith(project + "-") and not p.name.endswith("-none-any.whl")]
         if compiled and len(flags) > 1:  # built for this machine, but the target is another
             raise SystemExit(f"{name} is compiled ({compiled[0]}): build its wheel on a machine like the cluster's nodes and put it in {dest}")
+    pip("download", "-q", "--dest", str(dest), *sources, *flags, requirement)
 
 
 def main(argv: list[str] | None = None) -> int:
