@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Sequence
 
-from carps.core.errors import UnsupportedTaskError
+from carps.core.errors import CarpsError, UnsupportedTaskError
 from carps.core.types import Budget, Constraint, Fidelity, Objective, TaskType, TrialInfo, TrialStatus, TrialValue
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class StopRun(Exception):
     """
 
 
-class WaitForResults(Exception):
+class WaitForResults(CarpsError):
     """Raised by ``_ask`` when the optimizer cannot propose anything until running trials are told.
 
     Only parallel runs see it (a generation-based method whose whole population is out): the loop

@@ -41,7 +41,7 @@ from typing import Any, ClassVar, Iterator
 import numpy as np
 
 from carps.core.errors import CarpsError, require
-from carps.core.optimizer import Capabilities, Optimizer, StopRun
+from carps.core.optimizer import Capabilities, Optimizer, StopRun, WaitForResults
 from carps.core.types import TrialInfo, TrialValue
 from carps.optimizers.conditional import legalize, needs_legalizing
 
@@ -325,10 +325,8 @@ class PymooOptimizer(Optimizer):
     def _ask(self) -> TrialInfo:
         if not self._queue:
             if self._outstanding:
-                raise CarpsError(
-                    f"pymoo proposes its next generation from the results of this one: tell the {self._outstanding} "
-                    "trial(s) still out before asking for more"
-                )
+                # the next generation needs this one's results: a parallel run leaves the worker idle until they come
+                raise WaitForResults(f"pymoo proposes its next generation from the results of this one: tell the {self._outstanding} trial(s) still out first")
             self._next_generation()
         index = self._queue.pop()
         return TrialInfo(config=dict(self._configs[index]), fidelity=self._fidelity, handle=(self._generation, index))  # type: ignore[arg-type]

@@ -21,6 +21,12 @@ multi-fidelity one), runs the adapter on those its capabilities claim, and check
 ``multiobjective``  cost vectors are told; the incumbent is a non-dominated set of vectors
 ``budget``          the run loop's budget holds and the optimizer keeps proposing until it is spent
 ``unsupported``     task types and space features outside ``capabilities`` are refused before anything runs
+``parallel``        a run on 3 simulated workers (asked again while trials run, told in completion order)
+                    completes its budget with valid configurations, each trial logged once
+``constraints``     (adapters whose ``uses_constraints`` is True; on the blackbox probe, else the first
+                    single-fidelity type they support) a short run (``CONSTRAINED_TRIALS``) on the probe
+                    with a constraint completes, its trials are told their constraint values, and its
+                    incumbent holds feasible trials only
 
 >>> from carps.testing import check_optimizer
 >>> report = check_optimizer("random", n_trials=6)
@@ -50,7 +56,7 @@ from carps.core.optimizer import Optimizer, _dominates
 from carps.core.records import MemorySink
 from carps.core.space import in_space
 from carps.core.task import Task
-from carps.core.types import Budget, Fidelity, Objective, TaskType, TrialStatus, TrialValue
+from carps.core.types import Budget, Constraint, Fidelity, Objective, Result, TaskType, TrialStatus, TrialValue
 
 #: the evaluations (counted per task object, from 0) at which a probe task crashes or returns NaN
 CRASH_AT = (2,)
@@ -58,6 +64,8 @@ NAN_AT = (4,)
 #: the budget of the same-seed runs: past the initial design of every model-based built-in (SMAC's is
 #: 25% of the budget, Optuna's TPE and GP start after 10 trials), so that the model's proposals are compared
 SAME_SEED_TRIALS = 40
+#: the budget of the constrained probe run: the plumbing of constraint values is what it checks
+CONSTRAINED_TRIALS = 6
 
 
 @dataclass
@@ -121,8 +129,11 @@ def _base_value(config: dict[str, Any]) -> float:
     return value
 
 
-def probe_task(task_type: TaskType | str, categorical: bool = True, conditional: bool = True, n_trials: float = 10) -> Task:
+def probe_task(task_type: TaskType | str, categorical: bool = True, conditional: bool = True, n_trials: float = 10,
+               constrained: bool = False) -> Task:
     """A fresh probe task of ``task_type`` (fresh: its failure schedule counts evaluations from 0).
+
+    ``constrained`` adds the constraint ``x_max``: feasible when ``x <= 0`` (about half the space).
 
     Evaluation number 2 crashes and number 4 returns NaN, so every run exercises failure handling.
     Multi-fidelity probes have an integer fidelity ``epochs`` in [3, 27] and a budget of 0.7 * ``n_trials``
@@ -144,10 +155,13 @@ def probe_task(task_type: TaskType | str, categorical: bool = True, conditional:
             value += 2.0 * (1.0 - fid / 27.0) * (1.0 + 0.1 * config["depth"])
         if n in NAN_AT:
             value = float("nan")
+        values: tuple[float, ...] = (value,)
         if task_type.multi_objective:
             second = (config["x"] + 1.0) ** 2 + 0.05 * config["width"]
-            return (value, -second)
-        return value
+            values = (value, -second)
+        if constrained:
+            return Result(values, constraints=(float(config["x"]),))
+        return values if task_type.multi_objective else value
 
     budget = Budget(n_trials=max(7.0, 0.7 * n_trials) if task_type.multi_fidelity else n_trials)
     return Task(
@@ -158,6 +172,7 @@ def probe_task(task_type: TaskType | str, categorical: bool = True, conditional:
         function=function,
         fidelity=fidelity,
         budget=budget,
+        constraints=(Constraint("x_max"),) if constrained else (),
     )
 
 
@@ -375,7 +390,41 @@ class OptimizerChecker:
         results.append(self._guard(f"budget{tag}", lambda: self._budget(task_a, solo)))
         if task_type.multi_objective:
             results.append(self._guard(f"multiobjective{tag}", lambda: self._multiobjective(solo)))
+        results.append(self._guard(f"parallel{tag}", lambda: self._parallel(task_type)))
+        single = [t for t in self.task_types if not t.multi_fidelity]
+        if single and task_type is single[0] and self.cls.uses_constraints(self.params):
+            results.append(self._guard(f"constraints{tag}", lambda: self._constraints(task_type)))
         return results
+
+    def _parallel(self, task_type: TaskType) -> None:
+        from carps.core.parallel import Workers
+
+        task = probe_task(task_type, self.caps.categorical, self.caps.conditional, self.n_trials)
+        opt = self.cls.for_task(task, seed=self.seeds[0], n_workers=3, **self.params)
+        sink = MemorySink()
+        summary = run_trials(task, opt, sink, task.budget, workers=Workers(n=3, charge_optimizer_time=False))
+        trials = [r["trial"] for r in sink.records]
+        assert len(trials) == len(set(trials)), f"a trial was logged twice in a parallel run: {sorted(trials)}"
+        assert summary.stop_reason != "budget" or summary.budget_used >= task.budget.n_trials - 1.0 - 1e-9, (
+            f"a parallel run stopped at budget {summary.budget_used} of {task.budget.n_trials}"
+        )
+        for record in sink.records:
+            assert in_space(task.space, record["config"]), f"config outside the space in a parallel run: {record['config']}"
+        ends = [r["sim_end"] for r in sink.records]
+        assert ends == sorted(ends), "a parallel run told trials out of completion order"
+
+    def _constraints(self, task_type: TaskType) -> None:
+        task = probe_task(task_type, self.caps.categorical, self.caps.conditional, min(self.n_trials, CONSTRAINED_TRIALS), constrained=True)
+        opt = self.cls.for_task(task, seed=self.seeds[0], **self.params)
+        assert [c.name for c in opt.constraints] == ["x_max"], f"the optimizer was not given the task's constraints: {opt.constraints}"
+        told: list[TrialValue] = []
+        inner = opt._tell
+        opt._tell = lambda info, value: (told.append(value), inner(info, value))[1]  # type: ignore[method-assign]
+        run = _solo_run(task, opt)
+        assert run.statuses, "no trial ran on the constrained probe"
+        assert any(v.constraints for v in told), "no trial was told its constraint values"
+        bad = [v.constraints for _, v in opt.incumbent() if not v.feasible]
+        assert not bad, f"the incumbent holds infeasible trials (constraint values {bad})"
 
     @staticmethod
     def _guard(name: str, check: Callable[[], None]) -> CheckResult:
