@@ -78,14 +78,16 @@ def list_optimizers() -> int:
                 types = ",".join(sorted(t.value for t in caps.task_types))
                 cond, cat = ("yes" if caps.conditional else "no"), ("yes" if caps.categorical else "no")
                 cons = "yes" if entry.load_class().uses_constraints(entry.params) else "no"
+                par = "yes" if caps.parallel else "no"
                 library = entry.library_version()
                 for t in caps.task_types:
                     families_per_type.setdefault(t.value, set()).add(family)
             except Exception as exc:  # a catalog entry whose adapter cannot load is still listed
-                types, cond, cat, cons, library = f"unavailable: {str(exc).splitlines()[0][:60]}", "-", "-", "-", "-"
-            rows.append([entry.id, library, types, cond, cat, cons, ",".join(entry.recommended_for) or "-", entry.description])
-        rows.append([""] * 8)  # a blank line between families
-    print(_table(rows[:-1], ["optimizer", "library", "task types", "conditional", "categorical", "constraints", "family default for", "description"]))
+                types, cond, cat, cons, par, library = f"unavailable: {str(exc).splitlines()[0][:60]}", "-", "-", "-", "-", "-"
+            rows.append([entry.id, library, types, cond, cat, cons, par, ",".join(entry.recommended_for) or "-", entry.description])
+        rows.append([""] * 9)  # a blank line between families
+    # parallel: sees the trials still running when asked again (docs/parallel.md)
+    print(_table(rows[:-1], ["optimizer", "library", "task types", "conditional", "categorical", "constraints", "parallel", "family default for", "description"]))
     print(f"\n{len(registry.optimizers)} optimizer variants in {len(families)} families; families per task type: "
           + ", ".join(f"{t} {len(f)}" for t, f in sorted(families_per_type.items())))
     return 0

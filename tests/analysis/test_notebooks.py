@@ -41,7 +41,7 @@ def outputs(nb: object) -> tuple[int, str]:
 def test_notebooks_are_parameterised_and_hold_no_outputs() -> None:
     import nbformat
 
-    for name in ("overview", "task_drilldown", "multiobjective", "fixed_target_and_aggregates"):
+    for name in ("overview", "task_drilldown", "multiobjective", "fixed_target_and_aggregates", "parallel"):
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
         nbformat.validate(nb)
         assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
@@ -83,3 +83,18 @@ def test_fixed_target_and_aggregates_notebook(toy_experiment, tmp_path: Path) ->
     assert images == 8
     assert "iqm_low" in text and "success_rate" in text and "q98" in text and "exported 12 runs of 3 tasks" in text
     assert sorted(p.name for p in (tmp_path / "ioh").iterdir()) == ["optuna_tpe", "random"]
+
+
+@pytest.mark.slow  # a kernel start and 8 short parallel runs: ~10 s
+def test_parallel_notebook(tmp_path: Path) -> None:
+    from carps.launch.execute import run_to_folder
+    from carps.launch.plan import make_plan
+
+    exp = tmp_path / "async"
+    plan = make_plan(["random", "optuna/tpe"], ["blackbox/bbob/f0[12]_d2_i1"], [1], n_trials=20, workers=[1, 4], parallel={"charge_optimizer_time": False})
+    for spec in plan.runs:
+        run_to_folder(spec, exp)
+    nb = run_notebook(NOTEBOOKS / "parallel.ipynb", {"CARPS_EXPERIMENT_DIR": str(exp)}, tmp_path)
+    images, text = outputs(nb)
+    assert images == 1  # one task type
+    assert "8 parallel runs of 2 tasks" in text and "optuna/tpe@4w" in text and "mean_rank" in text and "median_speedup" in text

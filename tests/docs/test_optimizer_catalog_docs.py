@@ -59,3 +59,19 @@ def test_every_variant_is_in_the_catalog_table(optimizer_id: str) -> None:
 
 def test_the_table_lists_nothing_that_is_not_in_the_catalog() -> None:
     assert not sorted(set(ROWS) - set(IDS)), "docs/optimizers.md lists variants the catalog does not have"
+
+
+def test_the_parallel_table_lists_the_families_with_the_parallel_capability():
+    """docs/parallel.md names, per family, how its library sees running trials; the table must match the adapters."""
+    registry = get_registry()
+    parallel = set()
+    for entry in registry.optimizers.values():
+        try:
+            if entry.load_class().capabilities.parallel:
+                parallel.add(entry.family)
+        except Exception:  # an adapter whose library is missing cannot be checked here
+            continue
+    text = (DOC.parent / "parallel.md").read_text()
+    section = text.split("\n## Which optimizers know about running trials\n", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\|\s*`([^`]+)`", section, re.M))
+    assert documented == parallel
