@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -86,9 +87,13 @@ class WallTime:
 
 @dataclass(frozen=True)
 class RuntimeMetric:
-    """The task's own runtime metric where it has one and it is known for this trial, else ``fallback``."""
+    """The task's own runtime metric where it has one and it is known for this trial, else ``fallback``.
 
-    fallback: CostModel = FidelityCost()
+    Without a ``fallback`` it is the family's catalog model (``simulated_cost:`` in its
+    ``benchmarks/<family>.yaml``, which lands in ``task.metadata``), else :class:`FidelityCost` at 60 s.
+    """
+
+    fallback: CostModel | None = None
 
     def seconds(self, task: Task, info: TrialInfo, outcome: TrialOutcome) -> float:
         runtime = getattr(task, "runtime", None)
@@ -99,15 +104,27 @@ class RuntimeMetric:
                 value = float("nan")
             if math.isfinite(value) and value >= 0:
                 return value
-        return self.fallback.seconds(task, info, outcome)
+        fallback = self.fallback or family_cost(task)
+        return fallback.seconds(task, info, outcome)
+
+
+def family_cost(task: Task | None) -> FidelityCost:
+    """The fidelity model of ``task``'s family: its catalog ``simulated_cost``, else the default (60 s, spread 0.5)."""
+    spec = (getattr(task, "metadata", None) or {}).get("simulated_cost") or {}
+    return _fidelity_cost(float(spec.get("seconds", 60.0)), float(spec.get("spread", 0.5)))
+
+
+@lru_cache(maxsize=64)
+def _fidelity_cost(seconds: float, spread: float) -> FidelityCost:
+    return FidelityCost(seconds, spread)
 
 
 def cost_model(spec: str | float | CostModel | None = "auto") -> CostModel:
     """The cost model a run option names.
 
-    ``auto`` (the default): the task's runtime metric, else :class:`FidelityCost` with 60 s per full
-    evaluation; ``model``: always the fidelity model; ``wall``: measured wall time; a number: the
-    fidelity model with that many seconds per full evaluation.
+    ``auto`` (the default): the task's runtime metric, else its family's fidelity model (60 s per full
+    evaluation unless the family's catalog says otherwise); ``model``: always that fidelity model;
+    ``wall``: measured wall time; a number: the fidelity model with that many seconds per full evaluation.
 
     >>> cost_model(30).seconds_per_evaluation
     30.0
@@ -117,7 +134,7 @@ def cost_model(spec: str | float | CostModel | None = "auto") -> CostModel:
     if hasattr(spec, "seconds"):
         return spec  # type: ignore[return-value]
     if spec == "model":
-        return FidelityCost()
+        return _FamilyModel()
     if spec == "wall":
         return WallTime()
     try:
@@ -125,6 +142,14 @@ def cost_model(spec: str | float | CostModel | None = "auto") -> CostModel:
     except (TypeError, ValueError):
         raise CarpsError(f"cost must be 'auto', 'model', 'wall' or seconds per full evaluation (e.g. cost=60), got '{spec}'") from None
     return FidelityCost(seconds)
+
+
+@dataclass(frozen=True)
+class _FamilyModel:
+    """``cost=model``: the family's fidelity model, even where the task has a runtime metric."""
+
+    def seconds(self, task: Task, info: TrialInfo, outcome: TrialOutcome) -> float:
+        return family_cost(task).seconds(task, info, outcome)
 
 
 def _standard_normal(info: TrialInfo) -> float:
@@ -138,7 +163,9 @@ def _standard_normal(info: TrialInfo) -> float:
 def describe(model: CostModel) -> dict[str, Any]:
     """The cost model as ``run.json`` records it."""
     if isinstance(model, RuntimeMetric):
-        return {"kind": "auto", "fallback": describe(model.fallback)}
+        return {"kind": "auto", "fallback": "family" if model.fallback is None else describe(model.fallback)}
+    if isinstance(model, _FamilyModel):
+        return {"kind": "model", "seconds": "family"}
     if isinstance(model, FidelityCost):
         return {"kind": "model", "seconds": model.seconds_per_evaluation, "spread": model.spread}
     if isinstance(model, WallTime):

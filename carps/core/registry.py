@@ -95,6 +95,9 @@ class BenchmarkEntry:
     resources: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     source: str = ""
+    #: the cost model of the family's tasks on a parallel run's simulated clock where they have no runtime
+    #: metric: ``{seconds: per full evaluation, spread: log-normal spread}`` (carps.core.cost.FidelityCost)
+    simulated_cost: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def benchmark(self) -> Any:
@@ -136,6 +139,7 @@ class Registry:
                     resources=dict(data.get("resources") or {}),
                     description=str(data.get("description", "")),
                     source=str(path),
+                    simulated_cost=dict(data.get("simulated_cost") or {}),
                 )
 
     # tasks --------------------------------------------------------------------
@@ -194,7 +198,10 @@ class Registry:
         entry = self.benchmarks[parts[1]]
         if not self._known(task_id):
             raise UnknownNameError(f"unknown task '{task_id}'{_hint(task_id, self._hint_ids(task_id))}; list them with: carps list tasks")
-        return entry.benchmark.get_task(task_id, **options) if options else entry.benchmark.get_task(task_id)
+        task = entry.benchmark.get_task(task_id, **options) if options else entry.benchmark.get_task(task_id)
+        if entry.simulated_cost:
+            task.metadata.setdefault("simulated_cost", dict(entry.simulated_cost))
+        return task
 
     def family_of(self, task_id: str) -> BenchmarkEntry:
         return self.benchmarks[task_id.split("/")[1]]

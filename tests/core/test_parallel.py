@@ -239,3 +239,22 @@ def test_cost_models():
     assert full == 60.0 and low == 15.0
     assert isinstance(cost_model("wall"), WallTime)
     assert cost_model(12).seconds_per_evaluation == 12.0
+
+
+def test_auto_cost_uses_the_runtime_metric_else_the_family_s_catalog_model():
+    from carps.benchmarks import get_task
+    from carps.core.cost import RuntimeMetric
+    from carps.core.evaluation import TrialOutcome
+    from carps.core.types import TrialStatus
+
+    bbob = get_task("blackbox/bbob/f01_d2_i1")
+    assert bbob.metadata["simulated_cost"] == {"seconds": 60, "spread": 0.5}  # benchmarks/bbob.yaml
+    info, ok = TrialInfo({"x0": 0.1, "x1": 0.2}), TrialOutcome(TrialStatus.OK)
+    assert RuntimeMetric().seconds(bbob, info, ok) == FidelityCost(60.0, 0.5).seconds(bbob, info, ok)
+    bbob.metadata["simulated_cost"] = {"seconds": 10, "spread": 0}
+    try:
+        assert RuntimeMetric().seconds(bbob, info, ok) == 10.0
+    finally:
+        bbob.metadata["simulated_cost"] = {"seconds": 60, "spread": 0.5}
+    timed = timed_task()
+    assert RuntimeMetric().seconds(timed, TrialInfo({"x": 1.0, "seconds": 7.0}), TrialOutcome(TrialStatus.OK, info={"seconds": 7.0})) == 7.0
