@@ -22,7 +22,8 @@ def main(args: list[str]) -> int:
         return 0
     o = parse_overrides(args, allowed=["experiment", "results_dir"])
     from carps.analysis.gather import experiment_dir
-    from carps.cli.run import KEYS, PREFIXES
+    from carps.cli.run import KEYS, PREFIXES, parallel_options
+    from carps.launch.execute import run_key
     from carps.core.records import RunFolder
     from carps.launch.launcher import launchers_holding
     from carps.launch.plan import make_plan
@@ -37,9 +38,10 @@ def main(args: list[str]) -> int:
         plan = make_plan(
             [str(v) for v in ro.list("optimizer")], [str(v) for v in ro.list("task")], ro.ints("seed", [1]),
             ro.number("n_trials"), ro.number("wall_time"), ro.number("trial_timeout"), ro.prefixed("optimizer"), ro.prefixed("task"),
+            **parallel_options(ro),
         )
         for spec in plan.runs:
-            specs[(spec.optimizer, spec.task, spec.seed)] = spec
+            specs[run_key(spec)] = spec
     held = launchers_holding(exp) if specs else {}
     counts: Counter[tuple[str, str, str]] = Counter()
     reasons: Counter[str] = Counter()
@@ -47,13 +49,13 @@ def main(args: list[str]) -> int:
     for key, spec in specs.items():
         run = RunFolder(spec.folder(exp)).read_run()
         status = "missing" if run is None else run.get("status", "missing")
-        if status != "done" and (spec.task, spec.optimizer, spec.seed) in held:
-            flight = held[(spec.task, spec.optimizer, spec.seed)]
+        if status != "done" and key in held:
+            flight = held[key]
             status = flight.state  # queued again after a failure or a cut-off: not failed, not missing
             jobs.setdefault(flight.job, Counter())[flight.state] += 1
         elif status not in STATES:
             status = "missing"
-        counts[(spec.optimizer, spec.task_type.value, status)] += 1
+        counts[(spec.label, spec.task_type.value, status)] += 1
         if status == "failed":
             reasons[failure_reason(run.get("error"))] += 1
     groups = sorted({(opt, ttype) for opt, ttype, _ in counts})
