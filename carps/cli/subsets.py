@@ -14,7 +14,7 @@ HELP = """usage: carps subsets recompute task_type=TYPE reference=OPT,OPT,OPT k=
                               [out=subsets] [seed=0] [time_limit=20] [transform=none|minmax|log]
                               [measure=uniform|empirical] [known_fronts=true]
        carps subsets fidelity [dir=subsets] [task_type=TYPE,...] [k=5,10,20,30] [time_limit=5]
-                              [measure=uniform,empirical] [draws=200] [seed=0] [out=FILE.md]
+                              [measure=uniform,empirical] [seeds=1] [draws=200] [seed=0] [out=FILE.md]
 
 Builds the performance matrix of TYPE from an experiment's results (or reads a saved one, e.g. the
 shipped subsets/<type>/performance.csv, to recompute offline), selects dev and test subsets of every
@@ -27,12 +27,12 @@ points only (faster). Use them with: carps run task=subset/<type>/k20_dev ...
 
 fidelity reads every task type under dir (its performance.csv and the reference optimizers and
 transform of its metadata.yaml; reference= overrides them), selects dev/test splits for each k under each
-measure, and prints a markdown table: the discrepancy of the halves under both measures and their rank
-fidelity (Kendall tau of the held-out optimizers' ranking on the subset against all tasks), next to
-the mean over draws= random k-subsets. out= also writes the table to a file."""
+measure (seeds= splits each, time_limit= seconds per split), and prints a markdown table: the
+discrepancy of the halves under both measures and their rank fidelity (Kendall tau of the held-out
+optimizers' ranking on the subset against all tasks), next to the mean over draws= random k-subsets. out= also writes the table to a file."""
 
 KEYS = ["experiment", "results_dir", "matrix", "task_type", "reference", "k", "out", "seed", "time_limit", "transform", "known_fronts", "measure"]
-FIDELITY_KEYS = ["dir", "task_type", "reference", "k", "time_limit", "measure", "draws", "seed", "out"]
+FIDELITY_KEYS = ["dir", "task_type", "reference", "k", "time_limit", "measure", "draws", "seed", "seeds", "out"]
 
 
 def main(args: list[str]) -> int:
@@ -117,6 +117,7 @@ def _fidelity(args: list[str]) -> int:
             seed=int(o.get("seed", 0)),
             time_limit=float(o.number("time_limit", 5.0)),
             random_draws=int(o.get("draws", 200)),
+            seeds=int(o.get("seeds", 1)),
         )
     text = markdown(tables)
     print(text)

@@ -1,7 +1,7 @@
 """How well subsets chosen under each measure represent a task type: discrepancy against k, and rank fidelity.
 
-For every measure and subset size k, a dev/test split is chosen (:func:`~carps.subsets.split.select_dev_test`)
-and each half is scored by its discrepancy under both measures and by its rank fidelity: the Kendall
+For every measure and subset size k, dev/test splits are chosen (:func:`~carps.subsets.split.select_dev_test`,
+one per seed) and each half is scored by its discrepancy under both measures and by its rank fidelity: the Kendall
 tau between the average ranks of the held-out optimizers (those not used to place the tasks) on the
 subset and on all tasks (:func:`~carps.subsets.recompute.rank_fidelity`). Random k-subsets give the
 baseline each number should beat.
@@ -39,10 +39,12 @@ def study(
     seed: int = 0,
     time_limit: float = 5.0,
     random_draws: int = 200,
+    seeds: int = 1,
 ) -> Any:
-    """One row per (selection measure or ``random``, k): mean discrepancy of the dev and test halves under
-    both measures, their mean and smallest rank fidelity (``tau``, ``tau_min``; NaN without two held-out
-    optimizers) and how many subsets the tau averages (``n_tau``)."""
+    """One row per (selection measure or ``random``, k): mean discrepancy of the dev and test halves of
+    ``seeds`` splits (seeds ``seed``, ``seed + 1``, ...) under both measures, their mean and smallest rank
+    fidelity (``tau``, ``tau_min``; NaN without two held-out optimizers) and how many subsets the tau
+    averages (``n_tau``)."""
     import pandas as pd
 
     for m in measures:
@@ -55,8 +57,11 @@ def study(
     rng = np.random.default_rng(seed)
     for k in ks:
         for measure in measures:
-            split = select_dev_test(points, k, seed=seed, time_limit=time_limit, measure=measure)
-            rows.append(_score(matrix, reference, tasks, points, [split.dev, split.test], measure, k))
+            halves = []
+            for s in range(seed, seed + max(1, int(seeds))):
+                split = select_dev_test(points, k, seed=s, time_limit=time_limit, measure=measure)
+                halves += [split.dev, split.test]
+            rows.append(_score(matrix, reference, tasks, points, halves, measure, k))
         draws = [rng.choice(len(tasks), size=k, replace=False) for _ in range(random_draws)]
         rows.append(_score(matrix, reference, tasks, points, draws, "random", k))
     return pd.DataFrame(rows, columns=COLUMNS)
