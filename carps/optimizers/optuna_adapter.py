@@ -85,10 +85,11 @@ class OptunaOptimizer(Optimizer):
     that hits a forbidden clause is told to Optuna as failed and a new one is asked, so nothing outside
     the space is ever evaluated. Failed trials are told as ``FAIL`` (Optuna's samplers skip them).
 
-    Constraints: TPE, NSGA-II, NSGA-III and GP take Optuna's ``constraints_func``; on a constrained
-    task the adapter stores each trial's constraint values on the Optuna trial before telling it, and
-    the sampler reads them from there (feasible when every value is at most 0, Optuna's convention
-    too). The random, QMC and CMA-ES samplers see only the objectives.
+    Constraints: TPE, NSGA-II, NSGA-III and GP model them. On a constrained task the adapter sets each
+    trial's constraint values on the Optuna trial before telling it (``Trial.set_constraint``, Optuna
+    5; on Optuna 4 the values go through the samplers' ``constraints_func``, which Optuna 5 deprecates),
+    and the sampler reads them from there (feasible when every value is at most 0, Optuna's
+    convention too). The random, QMC and CMA-ES samplers see only the objectives.
 
     Parallel runs: trials asked and not yet told are ``RUNNING`` trials of the study. TPE is given
     ``constant_liar=True`` (they count as bad results), and the GP sampler conditions on them; the
@@ -123,7 +124,9 @@ class OptunaOptimizer(Optimizer):
             require("torch", extra="torch")
             torch_threads = torch_threads or 1  # see carps.optimizers.torch_threads
         self._with_constraints = bool(self.constraints) and type(self).uses_constraints({"sampler": sampler})
-        if self._with_constraints:
+        # Optuna 5 reads constraints that the trial carries; Optuna 4 only through constraints_func
+        self._set_constraint = hasattr(optuna.trial.Trial, "set_constraint")
+        if self._with_constraints and not self._set_constraint:
             sampler_kwargs.setdefault("constraints_func", _constraint_values)
         if name == "TPESampler" and self.n_workers > 1:
             sampler_kwargs.setdefault("constant_liar", True)
@@ -171,7 +174,10 @@ class OptunaOptimizer(Optimizer):
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         if value.ok:
-            if self._with_constraints:
+            if self._with_constraints and self._set_constraint:
+                for constraint, c in zip(self.constraints, value.constraints):
+                    info.handle.set_constraint(constraint.name, float(c))
+            elif self._with_constraints:
                 info.handle.set_user_attr(CONSTRAINTS_ATTR, [float(c) for c in value.constraints])
             self._study.tell(info.handle, list(value.costs))  # type: ignore[arg-type]
         else:
@@ -183,7 +189,7 @@ CONSTRAINTS_ATTR = "carps_constraints"
 
 
 def _constraint_values(trial: Any) -> list[float]:
-    """Optuna's ``constraints_func``: the values the adapter stored on the trial when telling it."""
+    """Optuna 4's ``constraints_func``: the values the adapter stored on the trial when telling it."""
     return trial.user_attrs[CONSTRAINTS_ATTR]
 
 

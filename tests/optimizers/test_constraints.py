@@ -57,7 +57,7 @@ def test_optuna_sampler_receives_the_constraint_values():
     info = opt.ask()
     opt.tell(info, TrialValue(costs=(0.1, 0.2), constraints=(0.5,)))
     frozen = opt._study.trials[-1]
-    assert list(frozen.system_attrs["constraints"]) == [0.5]  # where Optuna's samplers read feasibility from
+    assert list(frozen.constraints.values()) == [0.5]  # where Optuna's samplers read feasibility from
 
 
 def test_optuna_tpe_with_constraints_finds_the_feasible_region_more_often_than_random():
