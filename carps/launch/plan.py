@@ -36,6 +36,11 @@ class RunSpec:
     cost: str | float = "auto"
 
     @property
+    def processes(self) -> int:
+        """Processes the run evaluates trials in: ``n_workers`` on the real clock, else 1 (simulated workers cost no core)."""
+        return int(self.n_workers) if self.n_workers is not None and self.clock == "real" else 1
+
+    @property
     def label(self) -> str:
         """The optimizer as results name it: its id, plus ``@<k>w`` for a run on ``k`` workers."""
         return self.optimizer if self.n_workers is None else f"{self.optimizer}@{self.n_workers}w"

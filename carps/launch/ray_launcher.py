@@ -134,7 +134,8 @@ def run_resources(spec: RunSpec, options: RayOptions) -> Resources:
     Resources(cpus=1.0, gpus=0.5)
     """
     family = get_registry().family_of(spec.task).resources
-    cpus = options.cpus_per_run if options.cpus_per_run is not None else family.get("cpus_per_run", 1)
+    # a family's default is per evaluation: a run on the real clock evaluates n_workers at once
+    cpus = options.cpus_per_run if options.cpus_per_run is not None else family.get("cpus_per_run", 1) * spec.processes
     gpus = options.gpus_per_run if options.gpus_per_run is not None else family.get("gpus_per_run", 0)
     if cpus is None or float(cpus) < 0 or gpus is None or float(gpus) < 0:
         raise CarpsError(f"resources for {spec.task} must be non-negative numbers, got cpus_per_run={cpus}, gpus_per_run={gpus}")

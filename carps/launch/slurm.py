@@ -162,6 +162,8 @@ def run_resources(spec: RunSpec, options: SlurmOptions) -> TaskResources:
         return value if value is not None else family.get(key, default)
 
     cpus, gpus, mem, minutes = pick("cpus_per_run", 1), pick("gpus_per_run", 0), pick("mem_gb_per_run", None), pick("minutes_per_run", None)
+    if options.cpus_per_run is None:  # a family's default is per evaluation: a run on the real clock evaluates n_workers at once
+        cpus = float(cpus) * spec.processes
     return TaskResources(max(1, math.ceil(float(cpus))), math.ceil(float(gpus)), None if mem is None else float(mem), None if minutes is None else float(minutes))
 
 

@@ -69,3 +69,17 @@ def test_unknown_launchers_and_bad_settings_are_one_line_errors():
     o = parse_overrides(["resources.gpus_per_run=1", "ray_address=auto"], allowed=KEYS, allowed_prefixes=PREFIXES)
     assert ignored_keys(get_launcher("local").options_type, o) == ["ray_address", "resources.gpus_per_run"]
     assert ignored_keys(get_launcher("slurm").options_type, o) == ["ray_address"]
+
+
+def test_a_run_on_real_workers_asks_the_cluster_for_a_core_per_worker():
+    from carps.launch.plan import RunSpec
+    from carps.launch.ray_launcher import RayOptions
+    from carps.launch.ray_launcher import run_resources as ray_resources
+    from carps.launch.slurm import SlurmOptions
+    from carps.launch.slurm import run_resources as slurm_resources
+
+    real = RunSpec("random", "blackbox/bbob/f01_d2_i1", 1, n_workers=4, clock="real")
+    simulated = RunSpec("random", "blackbox/bbob/f01_d2_i1", 1, n_workers=4)
+    assert ray_resources(real, RayOptions()).cpus == 4 and slurm_resources(real, SlurmOptions()).cpus == 4
+    assert ray_resources(simulated, RayOptions()).cpus == 1 and slurm_resources(simulated, SlurmOptions()).cpus == 1
+    assert ray_resources(real, RayOptions(cpus_per_run=2)).cpus == 2  # an explicit setting wins
