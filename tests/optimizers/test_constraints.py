@@ -75,13 +75,9 @@ def test_botorch_gp_models_the_constraint():
     assert best < CORNER_OPTIMUM + 0.08, best
 
 
-@pytest.mark.slow
 def test_ax_gets_outcome_constraints():
+    # the conformance kit runs ax/botorch on a constrained probe; here: the constraint reaches Ax's optimization config
+    pytest.importorskip("ax")
     opt = create("ax/botorch", ConfigurationSpace({"x": (0.0, 1.0)}), seed=0, constraints=("g",))
     constraints = opt._client._experiment.optimization_config.outcome_constraints
-    assert [(c.metric_names, c.bound) for c in constraints] == [(["g0"], 0.0)]
-    for _ in range(2):
-        info = opt.ask()
-        opt.tell(info, TrialValue(costs=(info.config["x"],), constraints=(0.5 - info.config["x"],)))
-    data = opt._client._experiment.lookup_data().df
-    assert set(data["metric_name"]) == {"c0", "g0"}
+    assert [(c.metric_names, c.bound, c.op.name) for c in constraints] == [(["g0"], 0.0, "LEQ")]
