@@ -41,6 +41,46 @@ CLOSED, OPEN = 0, 1  # box kinds: [0, q] (too many subset points) and [0, q) (to
 
 
 def _worst_box(points: np.ndarray, idx: np.ndarray, empirical: bool, cutoff: float) -> tuple[float, int, np.ndarray]:
+    """:func:`_sweep`, or for the empirical measure and a subset of more than half the points, the sweep
+    of the smaller complement: with A, S, C the counts of all points, the subset and the complement in
+    a box, S/k - A/n = (n - k)/k * (A/n - C/(n - k)), so the subset's discrepancy is (n - k)/k times the
+    complement's and the worst box is the same point set, seen from the other side. A box's point set
+    is all that matters for this measure, so the closed box [0, q] becomes the open box [0, q+) with q+
+    the next coordinates above q (or +inf), and the open box [0, q) the closed box [0, q-].
+    """
+    n, d = points.shape
+    k = idx.shape[0]
+    if not empirical or 2 * k <= n or k == n:
+        return _sweep_impl(points, idx, empirical, cutoff)
+    chosen = np.zeros(n, np.bool_)
+    for i in range(k):
+        chosen[idx[i]] = True
+    comp = np.empty(n - k, np.int64)
+    a = 0
+    for p in range(n):
+        if not chosen[p]:
+            comp[a] = p
+            a += 1
+    factor = (n - k) / k
+    value, kind, q = _sweep_impl(points, comp, True, cutoff / factor)
+    corner = np.empty(d)
+    for t in range(d):
+        if kind == CLOSED:  # the complement's too-full [0, q]: the subset's too-empty [0, q+)
+            nxt = np.inf
+            for p in range(n):
+                if q[t] < points[p, t] < nxt:
+                    nxt = points[p, t]
+            corner[t] = nxt
+        else:  # the complement's too-empty [0, q): the subset's too-full [0, q-]
+            prev = -np.inf
+            for p in range(n):
+                if prev < points[p, t] < q[t]:
+                    prev = points[p, t]
+            corner[t] = prev
+    return value * factor, OPEN if kind == CLOSED else CLOSED, corner
+
+
+def _sweep(points: np.ndarray, idx: np.ndarray, empirical: bool, cutoff: float) -> tuple[float, int, np.ndarray]:
     """Discrepancy of ``points[idx]`` and its worst box: (value, kind, corner).
 
     For the uniform measure the entries are the k subset points (weight 1/k) and a box's measure is the
@@ -534,12 +574,13 @@ if AVAILABLE:
     _child_impl = numba.njit(cache=True, nogil=True)(_child_slab)
     _prune_impl = numba.njit(cache=True, nogil=True)(_prune_slab)
     _empirical_bound_impl = numba.njit(cache=True, nogil=True)(_empirical_bound)
+    _sweep_impl = numba.njit(cache=True, nogil=True)(_sweep)
     _worst_box_impl = numba.njit(cache=True, nogil=True)(_worst_box)
     _add_box_impl = numba.njit(cache=True, nogil=True)(_add_box)
     _swap_step_impl = numba.njit(cache=True, nogil=True)(_swap_step)
 else:  # pragma: no cover - plain Python, same results
     _child_impl, _prune_impl, _empirical_bound_impl = _child_slab, _prune_slab, _empirical_bound
-    _worst_box_impl, _add_box_impl, _swap_step_impl = _worst_box, _add_box, _swap_step
+    _sweep_impl, _worst_box_impl, _add_box_impl, _swap_step_impl = _sweep, _worst_box, _add_box, _swap_step
 
 
 def worst_box(points: np.ndarray, idx: np.ndarray, empirical: bool = False, cutoff: float = np.inf) -> tuple[float, int, np.ndarray]:
