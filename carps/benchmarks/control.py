@@ -113,6 +113,16 @@ class Control(BenchmarkFamily):
         return make_control_task(task_id, name, self.episodes[name], multi_fidelity=ttype == TaskType.MULTIFIDELITY.value)
 
 
+def _route_mujoco_warnings() -> None:
+    """MuJoCo appends its warnings to ``MUJOCO_LOG.TXT`` in the working directory (Ant's model warns on
+    every load); send them to Python's ``warnings`` instead, unless someone installed a handler already."""
+    import warnings
+
+    mujoco = require("mujoco", extra="control")
+    if mujoco.get_mju_user_warning() is None:
+        mujoco.set_mju_user_warning(lambda text: warnings.warn(f"MuJoCo: {text}", RuntimeWarning, stacklevel=2))
+
+
 def episode_seeds(seed: int | None, n: int) -> list[int]:
     """The reset seeds of a trial's episodes (see the module docstring)."""
     import numpy as np
@@ -138,6 +148,8 @@ def make_control_task(task_id: str, name: str, episodes: int, multi_fidelity: bo
     def env() -> Any:
         if not envs:
             gym = require("gymnasium", extra="control")
+            if spec.policy == "linear":
+                _route_mujoco_warnings()
             envs.append(gym.make(spec.env_id, **spec.kwargs))
         return envs[0]
 
