@@ -43,7 +43,7 @@ from typing import Any, Iterator
 from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.types import TrialInfo, TrialValue
-from carps.optimizers.conditional import legalize, needs_legalizing
+from carps.optimizers.conditional import first_legal, legalizer
 from carps.optimizers.torch_threads import torch_threads as limit_torch_threads
 
 
@@ -144,7 +144,7 @@ class AxBoTorch(Optimizer):
         self._metrics = [f"c{i}" for i in range(len(self.objectives))]  # plain names: Ax parses the objective string
         self._constraint_metrics = [f"g{i}" for i in range(len(self.constraints))]
         parameters, self._decode = ax_parameters(self.space)
-        self._legalize = needs_legalizing(self.space)
+        self._legalize = legalizer(self.space)
         with self._quiet():
             self._client = Client(random_seed=self.seed)
             self._client.configure_experiment(parameters=parameters, name="carps")
@@ -166,18 +166,15 @@ class AxBoTorch(Optimizer):
             warnings.simplefilter("ignore")
             yield
 
+    def _propose(self) -> tuple[dict[str, Any], int]:
+        ((index, parameters),) = self._client.get_next_trials(max_trials=1).items()
+        return {name: self._decode[name][value] if name in self._decode else value for name, value in parameters.items()}, index
+
     def _ask(self) -> TrialInfo:
         with self._quiet():
-            for _ in range(self.max_rejections):
-                ((index, parameters),) = self._client.get_next_trials(max_trials=1).items()
-                config = {name: self._decode[name][value] if name in self._decode else value for name, value in parameters.items()}
-                if self._legalize:
-                    config = legalize(self.space, config)  # type: ignore[assignment]
-                    if config is None:
-                        self._client.mark_trial_abandoned(index)
-                        continue
-                return TrialInfo(config=config, handle=index)
-        raise CarpsError(f"Ax proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
+            # a proposal that hits a forbidden clause is marked abandoned in Ax
+            config, index = first_legal(self._propose, self._legalize, self._client.mark_trial_abandoned, "Ax", self.max_rejections)
+        return TrialInfo(config=config, handle=index)
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         with self._quiet():

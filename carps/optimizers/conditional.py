@@ -14,7 +14,9 @@ ask its library again instead of evaluating something outside the space.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from carps.core.errors import CarpsError
 
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace
@@ -36,3 +38,49 @@ def legalize(space: ConfigurationSpace, values: dict[str, Any]) -> dict[str, Any
         return None
     # the library's own values, not ConfigSpace's vector round trip of them (which may move the last bit)
     return {name: values[name] for name in configuration}
+
+
+H = TypeVar("H")
+
+#: proposals in a row that may hit a forbidden clause before an adapter gives up
+MAX_REJECTIONS = 1000
+
+
+def first_legal(
+    propose: Callable[[], tuple[dict[str, Any], H]],
+    make_legal: Callable[[dict[str, Any]], dict[str, Any] | None] | None,
+    reject: Callable[[H], None],
+    library: str,
+    limit: int = MAX_REJECTIONS,
+) -> tuple[dict[str, Any], H]:
+    """The first proposal whose configuration is legal, as ``(config, handle)``.
+
+    ``propose()`` asks the library once and returns the configuration with the library's own handle;
+    ``make_legal`` turns it into a legal configuration or ``None`` (``None``: every proposal is legal);
+    each rejected proposal goes to ``reject(handle)`` (usually told to the library as a failure) before
+    the next one. After ``limit`` rejections in a row it raises a one-line error naming the library.
+
+    >>> from ConfigSpace import ConfigurationSpace, ForbiddenEqualsClause
+    >>> space = ConfigurationSpace({"kind": ["a", "b", "c"]})
+    >>> space.add(ForbiddenEqualsClause(space["kind"], "b"))
+    >>> proposals = iter([{"kind": "b"}, {"kind": "c"}])
+    >>> rejected = []
+    >>> first_legal(lambda: (c := next(proposals), c["kind"]), lambda c: legalize(space, c), rejected.append, "demo")
+    ({'kind': 'c'}, 'c')
+    >>> rejected
+    ['b']
+    """
+    for _ in range(limit):
+        config, handle = propose()
+        legal = config if make_legal is None else make_legal(config)
+        if legal is not None:
+            return legal, handle
+        reject(handle)
+    raise CarpsError(f"{library} proposed {limit} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
+
+
+def legalizer(space: ConfigurationSpace) -> Callable[[dict[str, Any]], dict[str, Any] | None] | None:
+    """``make_legal`` of :func:`first_legal` for flat samples of ``space``; None when every sample is legal."""
+    if not needs_legalizing(space):
+        return None
+    return lambda values: legalize(space, values)

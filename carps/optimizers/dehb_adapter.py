@@ -30,6 +30,7 @@ from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.space import in_space, seeded_copy
 from carps.core.types import TrialInfo, TrialValue
 from carps.optimizers.configuration_values import configuration_values, float_names
+from carps.optimizers.conditional import first_legal
 
 
 class DEHBOptimizer(Optimizer):
@@ -75,18 +76,19 @@ class DEHBOptimizer(Optimizer):
     def _ask(self) -> TrialInfo:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for _ in range(self.max_rejections):
-                job = self._dehb.ask()
-                config = configuration_values(job["config"], self._floats)
-                if self._forbidden and not in_space(self.space, config):
-                    self._dehb.tell(job, {"fitness": float("inf"), "cost": 0.0})
-                    continue
-                fid = self.fidelity
-                fidelity: float = float(min(max(float(job["fidelity"]), fid.low), fid.high))  # type: ignore[union-attr]
-                if fid.integer:  # type: ignore[union-attr]
-                    fidelity = int(round(fidelity))
-                return TrialInfo(config=config, fidelity=fidelity, handle=job)
-        raise CarpsError(f"DEHB proposed {self.max_rejections} forbidden configurations in a row")
+            # DEHB samples within the space's conditions itself; a job that hits a forbidden clause is told as the worst
+            config, job = first_legal(
+                lambda: (configuration_values((j := self._dehb.ask())["config"], self._floats), j),
+                (lambda c: c if in_space(self.space, c) else None) if self._forbidden else None,
+                lambda j: self._dehb.tell(j, {"fitness": float("inf"), "cost": 0.0}),
+                "DEHB",
+                self.max_rejections,
+            )
+        fid = self.fidelity
+        fidelity: float = float(min(max(float(job["fidelity"]), fid.low), fid.high))  # type: ignore[union-attr]
+        if fid.integer:  # type: ignore[union-attr]
+            fidelity = int(round(fidelity))
+        return TrialInfo(config=config, fidelity=fidelity, handle=job)
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         fitness = float(value.costs[0]) if value.ok else float("inf")  # type: ignore[index]

@@ -39,7 +39,7 @@ import numpy as np
 from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer, WaitForResults
 from carps.core.types import TrialInfo, TrialValue
-from carps.optimizers.conditional import legalize, needs_legalizing
+from carps.optimizers.conditional import first_legal, legalizer
 
 ALGORITHMS = {"tpe": "hyperopt.tpe", "atpe": "hyperopt.atpe", "anneal": "hyperopt.anneal", "rand": "hyperopt.rand"}
 
@@ -241,7 +241,7 @@ class HyperoptOptimizer(Optimizer):
         suggest = _algorithm(algorithm, **kwargs)
         expr, self._decoders, self._constants = hyperopt_space(self.space)
         self._hyperopt = SteppedHyperopt(expr, suggest, self.seed)
-        self._legalize = needs_legalizing(self.space)
+        self._legalize = legalizer(self.space)
         self._one_at_a_time = algorithm == "atpe"
 
     def _config(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -253,16 +253,9 @@ class HyperoptOptimizer(Optimizer):
     def _ask(self) -> TrialInfo:
         if self._one_at_a_time and self.n_told < self._n_asked:
             raise WaitForResults
-        for _ in range(self.max_rejections):
-            doc = self._hyperopt.new_trial()
-            config = self._config(doc)
-            if not self._legalize:
-                return TrialInfo(config=config, handle=doc)
-            legal = legalize(self.space, config)
-            if legal is not None:
-                return TrialInfo(config=legal, handle=doc)
-            self._hyperopt.complete(doc, None)
-        raise CarpsError(f"HyperOpt proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
+        # a proposal that hits a forbidden clause is completed as failed
+        config, doc = first_legal(lambda: (self._config(d := self._hyperopt.new_trial()), d), self._legalize, lambda d: self._hyperopt.complete(d, None), "HyperOpt", self.max_rejections)
+        return TrialInfo(config=config, handle=doc)
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         cost = float(value.costs[0]) if value.ok and value.costs else math.nan  # type: ignore[index]

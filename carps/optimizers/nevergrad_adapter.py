@@ -26,7 +26,7 @@ import numpy as np
 from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.types import TrialInfo, TrialValue
-from carps.optimizers.conditional import legalize, needs_legalizing
+from carps.optimizers.conditional import first_legal, legalize, legalizer
 
 
 def nevergrad_parametrization(space: Any) -> tuple[Any, dict[str, Any]]:
@@ -75,29 +75,29 @@ class NevergradOptimizer(Optimizer):
             raise CarpsError(f"unknown Nevergrad optimizer '{optimizer}'; see nevergrad.optimizers.registry")
         param, self._constants = nevergrad_parametrization(self.space)
         param.random_state = np.random.RandomState(self.seed)
-        self._legalize = needs_legalizing(self.space)
+        self._legalize = legalizer(self.space)
         if self.space.forbidden_clauses:
             param.register_cheap_constraint(lambda value: legalize(self.space, {**value, **self._constants}) is not None)
         self._ng = ng.optimizers.registry[optimizer](parametrization=param, budget=max(int(self.budget.n_trials), 1), num_workers=self.n_workers, **kwargs)
         self._worst: float | None = None
 
-    def _ask(self) -> TrialInfo:
+    def _propose(self) -> tuple[dict[str, Any], Any]:
         import warnings
 
-        for _ in range(self.max_rejections):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "constraint could not be satisfied" is handled below
-                candidate = self._ng.ask()
-            config = {name: _plain(v) for name, v in candidate.value.items()}
-            config.update(self._constants)
-            if not self._legalize:
-                return TrialInfo(config=config, handle=candidate)
-            legal = legalize(self.space, config)
-            if legal is not None:
-                return TrialInfo(config=legal, handle=candidate)
-            if self._worst is not None:
-                self._ng.tell(candidate, self._worst)
-        raise CarpsError(f"Nevergrad proposed {self.max_rejections} forbidden configurations in a row")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "constraint could not be satisfied": first_legal rejects those
+            candidate = self._ng.ask()
+        config = {name: _plain(v) for name, v in candidate.value.items()}
+        config.update(self._constants)
+        return config, candidate
+
+    def _reject(self, candidate: Any) -> None:
+        if self._worst is not None:
+            self._ng.tell(candidate, self._worst)
+
+    def _ask(self) -> TrialInfo:
+        config, candidate = first_legal(self._propose, self._legalize, self._reject, "Nevergrad", self.max_rejections)
+        return TrialInfo(config=config, handle=candidate)
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         if value.ok:

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.types import TrialInfo, TrialValue
-from carps.optimizers.conditional import legalize, needs_legalizing
+from carps.optimizers.conditional import first_legal, legalizer
 from carps.optimizers.torch_threads import torch_threads as limit_torch_threads
 
 
@@ -145,24 +145,21 @@ class OptunaOptimizer(Optimizer):
         self._fail = optuna.trial.TrialState.FAIL
         self._dists = optuna_distributions(self.space, ordinal_as_index=True)
         self._ordinals = ordinal_sequences(self.space)
-        self._legalize = needs_legalizing(self.space)
+        self._legalize = legalizer(self.space)
         self._torch_threads = torch_threads
 
+    def _propose(self) -> tuple[dict[str, Any], Any]:
+        with limit_torch_threads(self._torch_threads):
+            trial = self._study.ask(self._dists)
+        config = dict(trial.params)
+        for name, sequence in self._ordinals.items():
+            config[name] = sequence[config[name]]
+        return config, trial
+
     def _sample(self) -> tuple[Any, dict[str, Any]]:
-        """A new Optuna trial and its legal configuration (rejected samples are told as failed)."""
-        for _ in range(self.max_rejections):
-            with limit_torch_threads(self._torch_threads):
-                trial = self._study.ask(self._dists)
-            config = dict(trial.params)
-            for name, sequence in self._ordinals.items():
-                config[name] = sequence[config[name]]
-            if not self._legalize:
-                return trial, config
-            legal = legalize(self.space, config)
-            if legal is not None:
-                return trial, legal
-            self._study.tell(trial, state=self._fail)
-        raise CarpsError(f"Optuna proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
+        """A new Optuna trial and its legal configuration (a sample that hits a forbidden clause is told as failed)."""
+        config, trial = first_legal(self._propose, self._legalize, lambda t: self._study.tell(t, state=self._fail), "Optuna", self.max_rejections)
+        return trial, config
 
     def _ask(self) -> TrialInfo:
         trial, config = self._sample()

@@ -29,7 +29,7 @@ import numpy as np
 from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer
 from carps.core.types import TrialInfo, TrialValue
-from carps.optimizers.conditional import legalize, needs_legalizing
+from carps.optimizers.conditional import first_legal, legalizer
 
 ESTIMATORS = ("GP", "RF", "ET", "GBRT")
 
@@ -150,7 +150,7 @@ class SkoptOptimizer(Optimizer):
         dims, self._ordinals, self._constants = skopt_dimensions(self.space)
         self._names = [d.name for d in dims]
         self._skopt = skopt_optimizer(dims, self.seed, base_estimator, **kwargs)
-        self._legalize = needs_legalizing(self.space)
+        self._legalize = legalizer(self.space)
         self._worst: float | None = None
         self._pending: list[tuple[TrialInfo, list[Any]]] = []  # asked, not yet told (parallel runs)
 
@@ -169,20 +169,17 @@ class SkoptOptimizer(Optimizer):
         config.update(self._constants)
         return config
 
+    def _reject(self, point: list[Any]) -> None:
+        if self._worst is not None:
+            self._skopt.tell(point, self._worst)
+        # else: still in the random initial design (nothing told yet), and the next ask draws anew
+
     def _ask(self) -> TrialInfo:
-        for _ in range(self.max_rejections):
-            point = self._next_point()
-            config = self._config(point)
-            legal = legalize(self.space, config) if self._legalize else config
-            if legal is not None:
-                info = TrialInfo(config=legal, handle=point)
-                if self.n_workers > 1:
-                    self._pending.append((info, point))
-                return info
-            if self._worst is not None:
-                self._skopt.tell(point, self._worst)
-            # else: still in the random initial design (nothing told yet), and the next ask draws anew
-        raise CarpsError(f"scikit-optimize proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
+        config, point = first_legal(lambda: (self._config(p := self._next_point()), p), self._legalize, self._reject, "scikit-optimize", self.max_rejections)
+        info = TrialInfo(config=config, handle=point)
+        if self.n_workers > 1:
+            self._pending.append((info, point))
+        return info
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         self._pending = [(i, p) for i, p in self._pending if i is not info]

@@ -76,7 +76,7 @@ import numpy as np
 from carps.core.errors import CarpsError, require
 from carps.core.optimizer import Capabilities, Optimizer, StopRun
 from carps.core.types import TrialInfo, TrialValue
-from carps.optimizers.conditional import legalize, needs_legalizing
+from carps.optimizers.conditional import first_legal, legalize, needs_legalizing
 
 #: Syne Tune's trials carry a creation time that no decision reads; a fixed one keeps the clock out
 _EPOCH = datetime.datetime(2000, 1, 1)
@@ -235,15 +235,14 @@ class _SingleFidelity(_SyneTuneBase):
         self._worst: list[float] | None = None
         self._unpriced: list[Any] = []  # Syne Tune trials to tell once a worst cost exists
 
+    def _proposal(self) -> tuple[dict[str, Any], Any]:
+        with self._calling():
+            trial = self._ask_tell.ask()
+        return trial.config, trial
+
     def _ask(self) -> TrialInfo:
-        for _ in range(self.max_rejections):
-            with self._calling():
-                trial = self._ask_tell.ask()
-            legal = self._legal(trial.config)
-            if legal is not None:
-                return TrialInfo(config=legal, handle=trial)
-            self._tell_worst(trial)
-        raise CarpsError(f"Syne Tune proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
+        config, trial = first_legal(self._proposal, self._legal, self._tell_worst, "Syne Tune", self.max_rejections)
+        return TrialInfo(config=config, handle=trial)
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         if not value.ok:
@@ -389,21 +388,21 @@ class _Rungs(_SyneTuneBase):
         if self._continuing:
             trial, config, level = self._continuing.pop()
             return TrialInfo(config=config, fidelity=level, handle=(trial, level))
-        for _ in range(self.max_rejections):
-            with self._calling():
-                suggestion = self._scheduler.suggest()
-            if suggestion is None:
-                raise StopRun
-            legal = self._legal(suggestion.config)
-            if legal is None:
-                continue  # never added: the scheduler keeps no record of proposals it has not started
-            trial = Trial(trial_id=self._n_trials, config=suggestion.config, creation_time=_EPOCH)
-            self._n_trials += 1
-            with self._calling():
-                self._scheduler.on_trial_add(trial)
-            level = self._next_level(trial, None)
-            return TrialInfo(config=legal, fidelity=level, handle=(trial, level))
-        raise CarpsError(f"Syne Tune proposed {self.max_rejections} forbidden configurations in a row; the space's forbidden clauses exclude almost everything")
+        # a rejected suggestion is never added: the scheduler keeps no record of proposals it has not started
+        legal, suggestion = first_legal(self._suggestion, self._legal, lambda s: None, "Syne Tune", self.max_rejections)
+        trial = Trial(trial_id=self._n_trials, config=suggestion.config, creation_time=_EPOCH)
+        self._n_trials += 1
+        with self._calling():
+            self._scheduler.on_trial_add(trial)
+        level = self._next_level(trial, None)
+        return TrialInfo(config=legal, fidelity=level, handle=(trial, level))
+
+    def _suggestion(self) -> tuple[dict[str, Any], Any]:
+        with self._calling():
+            suggestion = self._scheduler.suggest()
+        if suggestion is None:
+            raise StopRun
+        return suggestion.config, suggestion
 
     def _tell(self, info: TrialInfo, value: TrialValue) -> None:
         from syne_tune.optimizer.scheduler import SchedulerDecision
