@@ -30,7 +30,7 @@ from typing import Any, Sequence
 from carps.benchmarks.budget import default_trials
 from carps.benchmarks.config_check import ConfigCheck, InvalidConfigError
 from carps.core.benchmark import BenchmarkFamily
-from carps.core.errors import UnknownNameError, require
+from carps.core.errors import MissingDependencyError, UnknownNameError, require
 from carps.core.task import Task
 from carps.core.types import Budget, Fidelity, Objective, TaskType
 
@@ -113,12 +113,24 @@ class Control(BenchmarkFamily):
         return make_control_task(task_id, name, self.episodes[name], multi_fidelity=ttype == TaskType.MULTIFIDELITY.value)
 
 
+def _control_library(name: str) -> Any:
+    """gymnasium or mujoco; the control extra installs them on Python 3.11+ only (see pyproject.toml)."""
+    import sys
+
+    if sys.version_info < (3, 11):
+        raise MissingDependencyError(
+            f"the control tasks need Python 3.11 or newer (this is Python {sys.version_info.major}.{sys.version_info.minor}): "
+            "on 3.10 pip cannot resolve Gymnasium's MuJoCo and Box2D extras together with the rest of carps[all]"
+        )
+    return require(name, extra="control")
+
+
 def _route_mujoco_warnings() -> None:
     """MuJoCo appends its warnings to ``MUJOCO_LOG.TXT`` in the working directory (Ant's model warns on
     every load); send them to Python's ``warnings`` instead, unless someone installed a handler already."""
     import warnings
 
-    mujoco = require("mujoco", extra="control")
+    mujoco = _control_library("mujoco")
     if mujoco.get_mju_user_warning() is None:
         mujoco.set_mju_user_warning(lambda text: warnings.warn(f"MuJoCo: {text}", RuntimeWarning, stacklevel=2))
 
@@ -147,7 +159,7 @@ def make_control_task(task_id: str, name: str, episodes: int, multi_fidelity: bo
 
     def env() -> Any:
         if not envs:
-            gym = require("gymnasium", extra="control")
+            gym = _control_library("gymnasium")
             if spec.policy == "linear":
                 _route_mujoco_warnings()
             envs.append(gym.make(spec.env_id, **spec.kwargs))
