@@ -11,7 +11,7 @@ EXPERIMENT ?= default
 DEFAULT_RUN ?= optimizer=random,optuna/tpe,smac task='blackbox/bbob/f*_d2_i1' seed=1,2 n_trials=30 n_jobs=2
 
 # every family's default per task type on each type's shipped dev subset (docs/baselines.md)
-BASELINE_FAMILIES ?= random,optuna,smac,bo,dehb,nevergrad,synetune,skopt,hyperopt,ax,vizier,pymoo
+BASELINE_FAMILIES ?= random,optuna,smac,bo,dehb,nevergrad,synetune,skopt,hyperopt,ax,pymoo
 BASELINE_TASKS ?= subset/blackbox/k10_dev,subset/multifidelity/k10_dev,subset/multiobjective/k10_dev,subset/momf/k10_dev
 N_JOBS ?= 2
 
