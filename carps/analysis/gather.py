@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from carps.core.errors import CarpsError
+from carps.core.parallel import worker_label
 from carps.core.records import RUN_FILE, TRIALS_FILE
 
 TRIALS_PARQUET = "trials.parquet"
@@ -112,8 +113,8 @@ def _run_row(run: dict[str, Any], experiment: str) -> dict[str, Any]:
         "task_id": spec["task"],
         "task_type": ttype,
         "family": family,
-        # a run on k workers is its own contestant: "<optimizer>@<k>w" (see carps.launch.plan.RunSpec.label)
-        "optimizer": spec["optimizer"] if spec.get("n_workers") is None else f"{spec['optimizer']}@{spec['n_workers']}w",
+        # a run on k workers is its own contestant: "<optimizer>@<k>w"
+        "optimizer": worker_label(spec["optimizer"], spec.get("n_workers")),
         "base_optimizer": spec["optimizer"],
         "n_workers": float("nan") if spec.get("n_workers") is None else int(spec["n_workers"]),
         "time_budget": spec.get("time_budget"),

@@ -66,28 +66,15 @@ def over_time(traj: Any, runs: Any, grid: int | Sequence[float] = 21) -> Any:
     """
     import pandas as pd
 
-    fractions = np.linspace(0.0, 1.0, grid) if isinstance(grid, int) else np.asarray(grid, dtype=float)
     if len(traj) == 0:
         return pd.DataFrame(columns=KEYS + ["time_fraction", "time", "incumbent"])
+    # the curve over budget, with time as the fraction of each task's horizon for the budget axis
     horizon = horizons(traj, runs)
-    codes = traj["run"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = np.r_[starts[1:], len(codes)]
-    h = horizon.reindex(traj["task_id"].iloc[starts].astype(str)).to_numpy(dtype=float)
-    t = traj["sim_end"].to_numpy(dtype=float)
-    y = traj["incumbent"].to_numpy(dtype=float)
-    rows = np.repeat(np.arange(len(starts)), len(fractions))
-    query = (h[:, None] * fractions[None, :]).ravel()
-    values = np.ones(len(query))
-    for i, (a, b) in enumerate(zip(starts, ends)):  # one searchsorted per run, vectorized over the grid
-        pos = np.searchsorted(t[a:b], query[i * len(fractions) : (i + 1) * len(fractions)], side="right") - 1
-        block = values[i * len(fractions) : (i + 1) * len(fractions)]
-        block[pos >= 0] = y[a:b][pos[pos >= 0]]
-    meta = traj.iloc[starts][KEYS].reset_index(drop=True).loc[rows].reset_index(drop=True)
-    meta["time_fraction"] = np.tile(fractions, len(starts))
-    meta["time"] = query
-    meta["incumbent"] = values
-    return meta
+    of_rows = horizon.reindex(traj["task_id"].astype(str)).to_numpy(dtype=float)
+    on_clock = traj[KEYS + ["incumbent", "run"]].assign(budget_fraction=traj["sim_end"].to_numpy(dtype=float) / of_rows)
+    curves = performance.over_budget(on_clock, grid).rename(columns={"budget_fraction": "time_fraction"})
+    curves["time"] = curves["time_fraction"].to_numpy() * horizon.reindex(curves["task_id"].astype(str)).to_numpy(dtype=float)
+    return curves[KEYS + ["time_fraction", "time", "incumbent"]]
 
 
 def aggregate_over_time(curves: Any, n_boot: int = 200) -> Any:
@@ -134,11 +121,13 @@ def speedup(traj: Any, runs: Any) -> Any:
         task_id=("task_id", "first"), task_type=("task_type", "first"), seed=("seed", "first"), base=("base_optimizer", "first"), k=("n_workers", "first"), best=("incumbent", "min")
     )
     sim_end, incumbent, run_of = per["sim_end"].to_numpy(), per["incumbent"].to_numpy(), per["run"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, run_of[1:] != run_of[:-1]])  # each run is one block of rows
+    block = dict(zip(run_of[starts].tolist(), zip(starts.tolist(), np.r_[starts[1:], len(run_of)].tolist())))
 
     def time_to(run: int, target: float) -> float:
-        rows = run_of == run
-        hit = np.flatnonzero(incumbent[rows] <= target + 1e-12)
-        return float(sim_end[rows][hit[0]]) if len(hit) else float("nan")
+        a, b = block[run]
+        hit = np.flatnonzero(incumbent[a:b] <= target + 1e-12)
+        return float(sim_end[a + hit[0]]) if len(hit) else float("nan")
 
     single = final[final["k"] == 1].reset_index().set_index(["task_id", "seed", "base"])
     out = []

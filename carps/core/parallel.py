@@ -59,6 +59,15 @@ from carps.core.types import Budget, TrialInfo, TrialStatus
 CLOCKS = ("simulated", "real")
 
 
+def worker_label(optimizer: str, n_workers: int | None) -> str:
+    """How results name an optimizer run on ``n_workers`` workers: ``optimizer@<k>w`` (its id when sequential).
+
+    >>> worker_label("optuna/tpe", 4), worker_label("optuna/tpe", None)
+    ('optuna/tpe@4w', 'optuna/tpe')
+    """
+    return optimizer if n_workers is None else f"{optimizer}@{n_workers}w"
+
+
 @dataclass(frozen=True)
 class Workers:
     """How many trials a run keeps in flight, and on which clock.

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from carps.core.errors import CarpsError
+from carps.core.parallel import worker_label
 from carps.core.registry import Registry, get_registry
 from carps.core.types import TaskType
 
@@ -43,7 +44,7 @@ class RunSpec:
     @property
     def label(self) -> str:
         """The optimizer as results name it: its id, plus ``@<k>w`` for a run on ``k`` workers."""
-        return self.optimizer if self.n_workers is None else f"{self.optimizer}@{self.n_workers}w"
+        return worker_label(self.optimizer, self.n_workers)
 
     def folder(self, experiment_dir: Path) -> Path:
         """``<experiment>/<task_id>/<optimizer label>/seed_<n>`` as DESIGN.md lays it out."""
