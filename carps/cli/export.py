@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carps.cli.options import results_dir, wants_help
+from carps.cli.options import selected_experiments, wants_help
 from carps.cli.overrides import parse_overrides
 
 HELP = """usage: carps export experiment=NAME[,NAME...] [format=ioh] [out=FOLDER] [task=GLOB] [optimizer=GLOB]
@@ -23,17 +23,12 @@ def main(args: list[str]) -> int:
     from pathlib import Path
 
     from carps.analysis.export_ioh import config_dimensions, export_ioh
-    from carps.analysis.gather import experiment_dir, load_experiments, select
     from carps.core.errors import CarpsError
 
     fmt = str(o.get("format", "ioh"))
     if fmt not in FORMATS:
         raise CarpsError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
-    names = [str(e) for e in o.list("experiment", ["default"])]
-    folders = [experiment_dir(name, results_dir(o)) for name in names]
-    trials, runs = load_experiments(folders)
-    task, optimizer = o.get("task"), o.get("optimizer")
-    trials, runs = select(trials, runs, task=task if task is None or isinstance(task, list) else str(task), optimizer=optimizer if optimizer is None or isinstance(optimizer, list) else str(optimizer))
+    names, folders, trials, runs = selected_experiments(o)
     dims: dict[str, int] = {}
     for folder in folders:
         dims.update(config_dimensions(folder))

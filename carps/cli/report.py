@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carps.cli.options import results_dir, wants_help
+from carps.cli.options import selected_experiments, wants_help
 from carps.cli.overrides import parse_overrides
 
 HELP = """usage: carps report experiment=NAME[,NAME...] [task=GLOB] [optimizer=GLOB] [out=FILE] [format=html|csv|latex|markdown]
@@ -33,7 +33,6 @@ def main(args: list[str]) -> int:
     o = parse_overrides(args, allowed=["experiment", "results_dir", "task", "optimizer", "out", "format", "title", "task_plots"])
     from pathlib import Path
 
-    from carps.analysis.gather import experiment_dir, load_experiments, select
     from carps.analysis.pipeline import analyze, ranking_table
     from carps.analysis.report import FORMATS, write_report
     from carps.core.errors import CarpsError
@@ -41,12 +40,7 @@ def main(args: list[str]) -> int:
     fmt = str(o.get("format", "html"))
     if fmt not in FORMATS:
         raise CarpsError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
-    names = [str(e) for e in o.list("experiment", ["default"])]
-    folders = [experiment_dir(name, results_dir(o)) for name in names]
-    trials, runs = load_experiments(folders)
-    task = o.get("task")
-    optimizer = o.get("optimizer")
-    trials, runs = select(trials, runs, task=task if task is None or isinstance(task, list) else str(task), optimizer=optimizer if optimizer is None or isinstance(optimizer, list) else str(optimizer))
+    names, folders, trials, runs = selected_experiments(o)
     if not (trials["status"] == "ok").any():
         raise CarpsError(f"experiment {', '.join(names)} has no successful trials to analyse yet (see: carps status experiment={names[0]})")
     result = analyze(trials, runs)
