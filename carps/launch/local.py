@@ -10,12 +10,14 @@ recorded as failed; a retried run continues from the trials it had logged.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Sequence
 
 from carps.core.errors import CarpsError
-from carps.launch.execute import RUNNING, RunOutcome, run_status, run_to_folder, write_failed
+from carps.launch.execute import DONE, RUNNING, RunOutcome, outcome_of, run_status, run_to_folder, write_failed
+from carps.core.records import RunFolder
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
@@ -107,6 +109,7 @@ def _run_pool(queue: list[RunSpec], experiment_dir: Path, n_jobs: int, progress:
 
     outcomes = []
     pending: dict[Future[RunOutcome], RunSpec] = {}
+    opened = time.time()
     with worker_pool(n_jobs) as pool:
         try:
             while queue or pending:
@@ -129,8 +132,14 @@ def _run_pool(queue: list[RunSpec], experiment_dir: Path, n_jobs: int, progress:
                     lost.extend(pending.values())
                     pending.clear()
                     for spec in lost:
+                        # a run can finish and write its run.json just before the pool breaks, its
+                        # result lost with the pool: it is done in this launch, not "already complete"
+                        finished = _finished_since(spec, experiment_dir, opened)
+                        if finished is not None:
+                            progress.update(finished)
+                            outcomes.append(finished)
                         # started runs (run.json says running) are suspects; the others never ran
-                        if run_status(spec, experiment_dir) == RUNNING:
+                        elif run_status(spec, experiment_dir) == RUNNING:
                             suspects.append(spec)
                             progress.retry(spec, "a worker process died")
                         else:
@@ -141,6 +150,14 @@ def _run_pool(queue: list[RunSpec], experiment_dir: Path, n_jobs: int, progress:
                 future.cancel()
             raise
     return outcomes
+
+
+def _finished_since(spec: RunSpec, experiment_dir: Path, since: float) -> RunOutcome | None:
+    """The outcome of ``spec`` if it ran to completion after ``since`` (in this pool), else None."""
+    record = RunFolder(spec.folder(experiment_dir)).read_run()
+    if record is None or record.get("status") != DONE or record.get("timings", {}).get("started_at", 0.0) < since:
+        return None
+    return outcome_of(spec, record)
 
 
 def _run_alone(spec: RunSpec, experiment_dir: Path, progress: RunProgress, max_retries: int) -> RunOutcome:

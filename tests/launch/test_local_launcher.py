@@ -30,3 +30,46 @@ def test_pool_survives_killed_workers(killer_plugin, tmp_path):
             assert run_status(spec, exp) == DONE
             assert [t["trial"] for t in trials_of(folder)] == list(range(10))  # once each, none twice
     assert (markers / "die_once_0.died").exists()
+
+
+class _PoolThatBreaksAfter:
+    """A stand-in process pool that runs each run in this process, then, for the run named
+    ``breaks_after``, reports the pool broken although the run had finished and written its folder:
+    what a real pool does when another worker dies before that run's result was read."""
+
+    broke = False
+
+    def __init__(self, breaks_after: str) -> None:
+        self.breaks_after = breaks_after
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def submit(self, fn, spec, experiment_dir):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        future: Future = Future()
+        outcome = fn(spec, experiment_dir)
+        if spec.task == self.breaks_after and not _PoolThatBreaksAfter.broke:
+            _PoolThatBreaksAfter.broke = True
+            future.set_exception(BrokenProcessPool("a worker died"))
+        else:
+            future.set_result(outcome)
+        return future
+
+
+def test_a_run_that_finished_just_before_the_pool_broke_counts_as_done_not_as_already_complete(monkeypatch, tmp_path):
+    import carps.launch.local as local
+
+    plan = make_plan(["random"], ["blackbox/bbob/f01_d2_i1", "blackbox/bbob/f02_d2_i1", "blackbox/bbob/f03_d2_i1"], [1], n_trials=5)
+    monkeypatch.setattr(_PoolThatBreaksAfter, "broke", False)
+    monkeypatch.setattr(local, "worker_pool", lambda n_jobs: _PoolThatBreaksAfter("blackbox/bbob/f02_d2_i1"))
+    progress = RunProgress(len(plan.runs), enabled=False)
+    outcomes = launch_local(plan.runs, tmp_path / "exp", n_jobs=2, progress=progress)
+    assert progress.counts[DONE] == 3 and progress.counts["skipped"] == 0, progress.summary()
+    assert progress.retries == 0
+    assert sorted(o.spec.task for o in outcomes) == sorted(spec.task for spec in plan.runs)
