@@ -53,11 +53,11 @@ baselines: $(STAMP)
 	$(BIN)/carps report experiment=baselines
 
 # wheels of carps[EXTRAS] for an offline install on cluster nodes (docs/scaling.md, "Offline installs"):
-#   make wheelhouse PY=3.12 PLATFORM=manylinux_2_28_x86_64 [EXTRAS=all] [WHEELHOUSE=wheelhouse] [TORCH_INDEX=https://download.pytorch.org/whl/cpu]
+#   make wheelhouse PY=3.12 PLATFORM=manylinux_2_28_x86_64 [EXTRAS=all] [WHEELHOUSE=wheelhouse] [TORCH_INDEX=https://download.pytorch.org/whl/cpu] [CONSTRAINT=pins.txt]
 WHEELHOUSE ?= wheelhouse
 EXTRAS ?= all
 wheelhouse: $(STAMP)
-	$(BIN)/python tools/wheelhouse.py --dest $(WHEELHOUSE) --extras '$(EXTRAS)' $(if $(PY),--python $(PY)) $(if $(PLATFORM),--platform $(PLATFORM)) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
+	$(BIN)/python tools/wheelhouse.py --dest $(WHEELHOUSE) --extras '$(EXTRAS)' $(if $(PY),--python $(PY)) $(if $(PLATFORM),--platform $(PLATFORM)) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX)) $(if $(CONSTRAINT),--constraint $(CONSTRAINT))
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site

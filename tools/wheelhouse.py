@@ -5,14 +5,16 @@
     python3.12 -m venv venv && venv/bin/pip install --no-index --find-links wheelhouse 'carps[all]'
 
 ``make wheelhouse PY=3.12 PLATFORM=manylinux_2_28_x86_64`` runs the same. Steps: build carps' own wheel
-from this checkout; resolve ``carps[EXTRAS]`` for the target Python and platform with wheels only
-(``--only-binary=:all:``, so nothing needs a compiler on the cluster), building a wheel here of each
-dependency published only as a source archive (which works for the target when it is pure Python; a
-compiled one is reported: build it on a machine like the nodes); then ``pip download`` it all.
-Without ``--python`` and ``--platform`` the wheels are for the interpreter running this script.
+from this checkout; resolve ``carps[EXTRAS]`` once here to find the dependencies published only as
+source archives and build their wheels in one ``pip wheel`` (pure Python ones suit any target; a
+compiled one is reported when the target is another machine: build it on a machine like the nodes);
+then one ``pip download`` of everything else as wheels for the target (``--only-binary=:all:``, so
+nothing needs a compiler on the cluster). Without ``--python`` and ``--platform`` the wheels are for
+the interpreter running this script.
 
 ``--torch-index https://download.pytorch.org/whl/cpu`` takes torch from PyTorch's CPU index (about
-200 MB instead of several GB of CUDA libraries); leave it out for GPU nodes.
+200 MB instead of several GB of CUDA libraries); leave it out for GPU nodes. ``--constraint FILE``
+passes pins to every resolution (for example ``torch==2.13.0`` where that build is the one wanted).
 """
 
 from __future__ import annotations
@@ -79,35 +81,57 @@ def target_flags(python: str | None, platforms: list[str]) -> list[str]:
     return flags
 
 
-def download(dest: Path, wheel: Path, extras: str, flags: list[str], index: list[str]) -> None:
-    """Every wheel carps[extras] needs, into ``dest``.
+def source_only(requirement: str, sources: list[str], constraints: list[str]) -> list[str]:
+    """``name==version`` of every dependency that pip would take from a source archive.
 
-    First the requirements are resolved without downloading (``pip install --dry-run`` reads only the
-    wheels' metadata): a requirement with no wheel for the target is built here from its source
-    archive (pure Python works anywhere) and the resolution tried again, which takes seconds. Then one
-    ``pip download`` fetches everything.
+    One resolution here, with source archives allowed (``pip install --dry-run --report`` reads only
+    metadata). The target's resolution (``--only-binary``) cannot fall back to a source archive: a
+    dependency without a wheel makes pip backtrack through every older release of everything that
+    needs it, which is what took the old one-at-a-time approach close to an hour on ``carps[all]``.
     """
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        pip("install", "-q", "--dry-run", "--ignore-installed", "--report", str(report), *sources, *constraints, requirement)
+        resolved = json.loads(report.read_text())["install"]
+    pins = []
+    for item in resolved:
+        url = item.get("download_info", {}).get("url", "")
+        name = item["metadata"]["name"]
+        if name.lower() != "carps" and not url.endswith(".whl"):
+            pins.append(f"{name}=={item['metadata']['version']}")
+    return pins
+
+
+def build_source_only(dest: Path, pins: list[str], index: list[str], cross: bool) -> None:
+    """Wheels of ``pins`` built here in one ``pip wheel``; for another target they must be pure Python."""
+    if not pins:
+        return
+    print(f"building wheels of {len(pins)} dependencies published as source archives only: {', '.join(pins)}", file=sys.stderr)
+    pip("wheel", "--no-deps", "-q", "-w", str(dest), *index, *pins)
+    if not cross:
+        return
+    for pin in pins:
+        project = re.split(r"==", pin)[0].replace("-", "_").lower()
+        compiled = [p.name for p in dest.glob("*.whl") if p.name.lower().startswith(project + "-") and not p.name.endswith("-none-any.whl")]
+        if compiled:
+            raise SystemExit(f"{pin} is compiled ({compiled[0]}): build its wheel on a machine like the cluster's nodes and put it in {dest}")
+
+
+def download(dest: Path, wheel: Path, extras: str, flags: list[str], index: list[str], constraints: list[str]) -> None:
+    """Every wheel carps[extras] needs, into ``dest``: one resolution to find the dependencies that
+    have no wheel, one ``pip wheel`` that builds them, one ``pip download`` of the rest for the target."""
     requirement = f"carps[{extras}] @ {wheel.as_uri()}" if extras else f"carps @ {wheel.as_uri()}"
     sources = ["--find-links", str(dest), *index]
-    built: set[str] = set()
-    while True:
-        done = pip("install", "-q", "--dry-run", "--ignore-installed", *sources, *flags, requirement, check=False)
-        if done.returncode == 0:
-            break
+    cross = len(flags) > 1  # --only-binary plus target flags
+    build_source_only(dest, source_only(requirement, sources, constraints), index, cross)
+    done = pip("download", "-q", "--dest", str(dest), *sources, *constraints, *flags, requirement, check=False)
+    if done.returncode != 0:
         match = _NO_WHEEL.search(done.stderr + done.stdout)
-        if match is None or match.group(1) in built:
-            raise SystemExit(f"pip cannot resolve {requirement} for the target:\n{done.stderr[-3000:]}")
-        name = match.group(1)
-        built.add(name)
-        print(f"no wheel of {name} for the target: building one from its source archive", file=sys.stderr)
-        made = pip("wheel", "--no-deps", "-q", "-w", str(dest), *index, name, check=False)
-        if made.returncode != 0:
-            raise SystemExit(f"{name} has no wheel for the target and could not be built here:\n{made.stderr[-2000:]}")
-        project = re.split(r"[<>=!~;\[ ]", name)[0].replace("-", "_").lower()
-        compiled = [p.name for p in dest.glob("*.whl") if p.name.lower().startswith(project + "-") and not p.name.endswith("-none-any.whl")]
-        if compiled and len(flags) > 1:  # built for this machine, but the target is another
-            raise SystemExit(f"{name} is compiled ({compiled[0]}): build its wheel on a machine like the cluster's nodes and put it in {dest}")
-    pip("download", "-q", "--dest", str(dest), *sources, *flags, requirement)
+        hint = f" ({match.group(1)} has no wheel for the target: build one on a machine like the nodes and put it in {dest})" if match else ""
+        raise SystemExit(f"pip cannot download {requirement} for the target{hint}:\n{done.stderr[-3000:]}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,12 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", help="target Python version, e.g. 3.12 (default: this interpreter's)")
     parser.add_argument("--platform", action="append", default=[], help="target platform tag, e.g. manylinux_2_28_x86_64 (the nodes' glibc; older manylinux tags are included; repeatable)")
     parser.add_argument("--torch-index", help="extra index for torch, e.g. https://download.pytorch.org/whl/cpu")
+    parser.add_argument("--constraint", action="append", default=[], help="a pip constraints file (pins, e.g. torch==2.13.0 for a CPU build); repeatable")
     args = parser.parse_args(argv)
     dest = Path(args.dest).resolve()
     dest.mkdir(parents=True, exist_ok=True)
     wheel = build_carps(dest)
     index = ["--extra-index-url", args.torch_index] if args.torch_index else []
-    download(dest, wheel, args.extras, target_flags(args.python, args.platform), index)
+    constraints = [flag for path in args.constraint for flag in ("--constraint", str(Path(path).resolve()))]
+    download(dest, wheel, args.extras, target_flags(args.python, args.platform), index, constraints)
     wheels = sorted(dest.glob("*.whl"))
     size = sum(p.stat().st_size for p in wheels) / 1024**2
     extras = f"[{args.extras}]" if args.extras else ""
