@@ -46,8 +46,10 @@ Failures (single fidelity) are told with the worst cost seen so far, per objecti
 
 Defaults that differ from Syne Tune's: the ``kde`` searcher (alone and in BOHB) starts modelling
 after d + 1 observations instead of d (with d its KDE is never fitted before ``top_n_percent`` of
-the data exceeds d, see ``_searcher_defaults``). ``cqr`` is accepted but needs ``huggingface_hub``,
-which Syne Tune's blackbox repository imports and the ``synetune`` extra does not bring.
+the data exceeds d, see ``_searcher_defaults``). ``cqr`` builds what ``syne_tune.optimizer.baselines.CQR``
+builds (and ASHA with ``cqr`` or ``bore``, ``ASHACQR`` and ``ASHABORE``). CQR's surrogate imports Syne
+Tune's blackbox repository and with it ``huggingface_hub`` (in the ``synetune`` extra); importing it
+downloads nothing and needs no network.
 
 Seeding. ``random_seed`` seeds every scheduler and searcher. Syne Tune also draws from numpy's
 *global* generator in many places (random configurations of BORE and random search, Hyperband's
@@ -275,7 +277,10 @@ def _check_cqr(searcher: str) -> None:
     try:
         import syne_tune.blackbox_repository  # noqa: F401  (CQR's surrogate imports it, and it imports huggingface_hub)
     except ImportError as exc:
-        raise CarpsError(f"Syne Tune's CQR searcher needs its blackbox repository, which failed to import ({exc}); install huggingface_hub") from exc
+        raise CarpsError(
+            f"Syne Tune's CQR searcher needs its blackbox repository, which failed to import ({exc}); "
+            'install huggingface_hub with pip install "carps[synetune]"'
+        ) from exc
 
 
 #: single-objective searchers by the names of Syne Tune's searcher factory

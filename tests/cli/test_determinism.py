@@ -38,7 +38,9 @@ SCHEDULER_BUDGET = 12
 #: Gaussian-process methods whose fits take seconds per trial on 2 cores: 3 times their initial design
 #: (Ax: the centre and 4 Sobol points; skopt: 10 random points), which still compares 10 and 20
 #: model-based proposals, instead of 40 trials that cost minutes each in CI
-GP_BUDGETS = {"ax/botorch": 15, "skopt/gp": 30}
+#: Syne Tune's CQR likewise (500 boosting stages per fit, half a second per proposal): 3 times its 5
+#: random draws, and 15 full evaluations (about 55 trials) for ASHA-CQR
+GP_BUDGETS = {"ax/botorch": 15, "skopt/gp": 30, "synetune/cqr": 15, "synetune/asha_cqr": 15}
 #: learning-rate-free baselines: one full training on a real workload (they run on nn tasks only)
 NN_TASK = "blackbox/nn/cancer_mlp"
 #: what may differ between two runs of the same seed: timings (a task's ``info`` may report its own,

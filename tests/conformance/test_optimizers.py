@@ -38,6 +38,10 @@ WARMUP = {
     "skopt/gbrt": {"n_initial_points": 4},
     "hyperopt/tpe": {"n_startup_jobs": 4},
     "synetune/bore": {"init_random": 4},
+    "synetune/asha_bore": {"init_random": 4},
+    # CQR: also 20 boosting stages per quantile instead of 100 (its fit is most of a trial's time; same code path)
+    "synetune/cqr": {"num_init_random_draws": 4, "n_estimators": 20},
+    "synetune/asha_cqr": {"num_init_random_draws": 4, "n_estimators": 20},
     "synetune/rea": {"population_size": 4},
     "synetune/mo_rea": {"population_size": 4},
     "synetune/mo_rea_linear": {"population_size": 4},
@@ -51,7 +55,8 @@ WARMUP = {
 }
 # model fits of a second or more per trial on a shared 2-core machine (an 8-d mixed probe space);
 # pymoo/agemoea: its survival is numba-compiled anew in every process (10 s and more)
-SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "smac/ac", "smac/morf", "smac/mf_sh", "smac/momf", "bo/gp", "optuna/gp", "synetune/bore", "pymoo/agemoea",
+SLOW = {"smac/hpo", "smac/blackbox", "smac/bohb", "smac/parego", "smac/ac", "smac/morf", "smac/mf_sh", "smac/momf", "bo/gp", "optuna/gp", "synetune/bore", "synetune/asha_bore",
+        "synetune/cqr", "synetune/asha_cqr", "pymoo/agemoea",
         "skopt/gp", "skopt/rf", "skopt/et", "skopt/gbrt", "hyperopt/atpe", "ax/botorch"}
 # The same-seed check runs at least 3 times each method's initial design, in this process and in a
 # fresh interpreter. With the warm-up above the slow model-based methods start modelling after 4

@@ -286,14 +286,91 @@ def test_moasha_ranks_rungs_by_every_objective() -> None:
     assert all(set(m) == {"cost_0", "cost_1"} for m in rung3.values())
 
 
-def test_cqr_without_its_blackbox_repository_is_a_one_line_error() -> None:
+# CQR and the ASHA baselines -----------------------------------------------------------------------------
+def test_cqr_proposes_what_syne_tunes_cqr_baseline_proposes_when_driven_by_hand() -> None:
+    from syne_tune.optimizer.baselines import CQR
+    from syne_tune.optimizer.schedulers.ask_tell_scheduler import AskTellScheduler
+    from syne_tune.optimizer.schedulers.searchers.conformal.conformal_quantile_regression_searcher import ConformalQuantileRegression
+
+    space, seed, steps = _numeric(), 3, 8  # CQR draws 5 random configurations, then fits its quantile regressors
+    opt = SyneTuneBlackbox(space, seed=seed, searcher="cqr")
+    assert isinstance(opt._ask_tell.base_scheduler.searcher, ConformalQuantileRegression)
+    ours = []
+    for _ in range(steps):
+        info = opt.ask()
+        ours.append(info.config)
+        opt.tell(info, _cost(info.config))
+    assert opt._ask_tell.base_scheduler.searcher.surrogate_model is not None  # the model proposed the last ones
+
+    outer = np.random.get_state()
+    np.random.seed(seed)  # CQR's candidate scoring and sklearn's trees draw from numpy's global generator
     try:
-        import syne_tune.blackbox_repository  # noqa: F401
-    except ImportError:
-        with pytest.raises(CarpsError, match="huggingface_hub"):
-            SyneTuneBlackbox(_numeric(), searcher="cqr")
-    else:
-        pytest.skip("Syne Tune's blackbox repository imports here: CQR can run")
+        by_hand = AskTellScheduler(CQR({"x": sp.uniform(-2.0, 2.0), "y": sp.uniform(0.0, 1.0)}, metric="cost_0", random_seed=seed))
+        theirs = []
+        for _ in range(steps):
+            trial = by_hand.ask()
+            theirs.append(dict(trial.config))
+            by_hand.tell(trial, {"cost_0": _cost(trial.config)})
+    finally:
+        np.random.set_state(outer)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("searcher, baseline", [("cqr", "ASHACQR"), ("bore", "ASHABORE")])
+def test_asha_with_a_model_runs_as_syne_tunes_baseline_does(searcher: str, baseline: str) -> None:
+    from syne_tune.optimizer import baselines
+
+    fid, seed = Fidelity("epochs", 1, 9, integer=True), 2
+    ours = SyneTuneMultiFidelity(_numeric(), fidelity=fid, seed=seed, searcher=searcher)
+    theirs = SyneTuneMultiFidelity(_numeric(), fidelity=fid, seed=seed, searcher=searcher)
+    # the same chains of carps trials around Syne Tune's own baseline class, built as its docs show
+    theirs._scheduler = getattr(baselines, baseline)(
+        theirs._mapped.config_space, metric="cost_0", time_attr="epochs", max_t=9, grace_period=1, reduction_factor=3, random_seed=seed
+    )
+    cost = lambda info: _cost(info.config) + 1.0 / info.fidelity  # noqa: E731  (lower fidelities look worse)
+    asked: dict[str, list] = {}
+    for name, opt in (("ours", ours), ("theirs", theirs)):
+        asked[name] = []
+        for _ in range(18):
+            info = opt.ask()
+            asked[name].append((info.config, info.fidelity))
+            opt.tell(info, cost(info))
+    assert ours._n_trials > 7  # past both searchers' random start (5 and 6 trials with a result)
+    assert asked["ours"] == asked["theirs"]
+    levels = [f for _, f in asked["ours"]]
+    assert set(levels) == {1, 3, 9} and levels.count(1) > levels.count(9)  # the fidelity asked for, rung by rung
+    assert type(ours._scheduler.searcher.searcher) is type(theirs._scheduler.searcher.searcher)
+
+
+def test_cqr_imports_offline_and_downloads_nothing(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # a fresh interpreter with no network: every socket connection fails loudly, and Hugging Face's cache is empty
+    script = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('network access')\n"
+        "socket.socket.connect = refuse; socket.create_connection = refuse; socket.getaddrinfo = refuse\n"
+        "from ConfigSpace import ConfigurationSpace\n"
+        "from carps.optimizers.synetune_adapter import SyneTuneBlackbox\n"
+        "SyneTuneBlackbox(ConfigurationSpace({'x': (0.0, 1.0)}), seed=0, searcher='cqr').ask()\n"
+    )
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert not (tmp_path / "hf").exists() or not any((tmp_path / "hf").rglob("*"))
+
+
+def test_cqr_without_its_blackbox_repository_is_a_one_line_error(monkeypatch) -> None:
+    import sys
+
+    # as without huggingface_hub: Syne Tune's blackbox repository fails to import
+    for name in [m for m in sys.modules if m.startswith("syne_tune.blackbox_repository")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)
+    with pytest.raises(CarpsError, match=r"carps\[synetune\]"):
+        SyneTuneBlackbox(_numeric(), searcher="cqr")
 
 
 def test_missing_syne_tune_names_its_extra(monkeypatch) -> None:
