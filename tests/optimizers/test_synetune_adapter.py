@@ -85,26 +85,23 @@ def test_values_are_clipped_to_the_bounds_and_plain() -> None:
 
 
 # blackbox ----------------------------------------------------------------------------------------------
-@pytest.mark.filterwarnings("ignore::FutureWarning")  # statsmodels, on the hand-driven side
-@pytest.mark.parametrize("searcher, kwargs", [("kde", {"num_min_data_points": 3}), ("regularized_evolution", {"population_size": 4})])
-def test_blackbox_proposes_what_syne_tune_proposes_when_driven_by_hand(searcher: str, kwargs: dict) -> None:
-    from syne_tune.optimizer.schedulers.ask_tell_scheduler import AskTellScheduler
-    from syne_tune.optimizer.schedulers.single_objective_scheduler import SingleObjectiveScheduler
-
-    space, seed, steps = _numeric(), 5, 14
-    opt = SyneTuneBlackbox(space, seed=seed, searcher=searcher, **kwargs)
+def _asked_through_carps(opt, steps: int) -> list[dict]:
     ours = []
     for _ in range(steps):
         info = opt.ask()
         ours.append(info.config)
         opt.tell(info, _cost(info.config))
+    return ours
+
+
+def _asked_by_hand(scheduler, seed: int, steps: int) -> list[dict]:
+    """A Syne Tune scheduler on ``_numeric``'s domains driven through its own AskTellScheduler."""
+    from syne_tune.optimizer.schedulers.ask_tell_scheduler import AskTellScheduler
 
     outer = np.random.get_state()
-    np.random.seed(seed)  # Syne Tune draws random configurations from numpy's global generator
+    np.random.seed(seed)  # Syne Tune (and CQR's scikit-learn trees) draw from numpy's global generator
     try:
-        config_space = {"x": sp.uniform(-2.0, 2.0), "y": sp.uniform(0.0, 1.0)}
-        scheduler = SingleObjectiveScheduler(config_space, metric="cost_0", searcher=searcher, random_seed=seed, searcher_kwargs={"random_seed": seed, **kwargs})
-        by_hand = AskTellScheduler(scheduler)
+        by_hand = AskTellScheduler(scheduler({"x": sp.uniform(-2.0, 2.0), "y": sp.uniform(0.0, 1.0)}))
         theirs = []
         for _ in range(steps):
             trial = by_hand.ask()
@@ -112,6 +109,23 @@ def test_blackbox_proposes_what_syne_tune_proposes_when_driven_by_hand(searcher:
             by_hand.tell(trial, {"cost_0": _cost(trial.config)})
     finally:
         np.random.set_state(outer)
+    return theirs
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # statsmodels, on the hand-driven side
+@pytest.mark.parametrize("searcher, kwargs", [("kde", {"num_min_data_points": 3}), ("regularized_evolution", {"population_size": 4})])
+def test_blackbox_proposes_what_syne_tune_proposes_when_driven_by_hand(searcher: str, kwargs: dict) -> None:
+    from syne_tune.optimizer.schedulers.single_objective_scheduler import SingleObjectiveScheduler
+
+    seed, steps = 5, 14
+    ours = _asked_through_carps(SyneTuneBlackbox(_numeric(), seed=seed, searcher=searcher, **kwargs), steps)
+    theirs = _asked_by_hand(
+        lambda config_space: SingleObjectiveScheduler(
+            config_space, metric="cost_0", searcher=searcher, random_seed=seed, searcher_kwargs={"random_seed": seed, **kwargs}
+        ),
+        seed,
+        steps,
+    )
     assert ours == theirs
 
 
@@ -289,31 +303,14 @@ def test_moasha_ranks_rungs_by_every_objective() -> None:
 # CQR and the ASHA baselines -----------------------------------------------------------------------------
 def test_cqr_proposes_what_syne_tunes_cqr_baseline_proposes_when_driven_by_hand() -> None:
     from syne_tune.optimizer.baselines import CQR
-    from syne_tune.optimizer.schedulers.ask_tell_scheduler import AskTellScheduler
     from syne_tune.optimizer.schedulers.searchers.conformal.conformal_quantile_regression_searcher import ConformalQuantileRegression
 
-    space, seed, steps = _numeric(), 3, 8  # CQR draws 5 random configurations, then fits its quantile regressors
-    opt = SyneTuneBlackbox(space, seed=seed, searcher="cqr")
+    seed, steps = 3, 8  # CQR draws 5 random configurations, then fits its quantile regressors
+    opt = SyneTuneBlackbox(_numeric(), seed=seed, searcher="cqr")
     assert isinstance(opt._ask_tell.base_scheduler.searcher, ConformalQuantileRegression)
-    ours = []
-    for _ in range(steps):
-        info = opt.ask()
-        ours.append(info.config)
-        opt.tell(info, _cost(info.config))
+    ours = _asked_through_carps(opt, steps)
     assert opt._ask_tell.base_scheduler.searcher.surrogate_model is not None  # the model proposed the last ones
-
-    outer = np.random.get_state()
-    np.random.seed(seed)  # CQR's candidate scoring and sklearn's trees draw from numpy's global generator
-    try:
-        by_hand = AskTellScheduler(CQR({"x": sp.uniform(-2.0, 2.0), "y": sp.uniform(0.0, 1.0)}, metric="cost_0", random_seed=seed))
-        theirs = []
-        for _ in range(steps):
-            trial = by_hand.ask()
-            theirs.append(dict(trial.config))
-            by_hand.tell(trial, {"cost_0": _cost(trial.config)})
-    finally:
-        np.random.set_state(outer)
-    assert ours == theirs
+    assert ours == _asked_by_hand(lambda config_space: CQR(config_space, metric="cost_0", random_seed=seed), seed, steps)
 
 
 @pytest.mark.parametrize("searcher, baseline", [("cqr", "ASHACQR"), ("bore", "ASHABORE")])
