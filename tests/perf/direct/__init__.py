@@ -5,5 +5,7 @@ where ``direct(task, n_trials, seed)`` returns ``(seconds, proposed)`` (``propos
 per trial, in ``task.space`` order; ``None`` where the library cannot be made to propose the same
 configurations as the adapter, which the bench then reports) and ``library_calls`` names the adapter
 attribute holding the library object and that object's methods, whose time the bench subtracts to
-show carps' own cost, e.g. ``("_smac", ("ask", "tell"))``.
+show carps' own cost, e.g. ``("_smac", ("ask", "tell"))`` (``None`` as the attribute: the adapter's own
+methods that call the library). A fourth element, a task id, runs the case on that task instead of the
+bench's ``--task`` (for families that need a fidelity).
 """
