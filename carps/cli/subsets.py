@@ -11,28 +11,41 @@ from carps.core.errors import CarpsError
 
 HELP = """usage: carps subsets recompute task_type=TYPE reference=OPT,OPT,OPT k=10,20,30
                               (experiment=NAME [results_dir=results] | matrix=FILE)
-                              [out=subsets] [seed=0] [time_limit=20] [transform=none|minmax|log]
-                              [measure=uniform|empirical] [known_fronts=true]
+                              [out=subsets] [seed=0] [evaluations=20000] [time_limit=SECONDS]
+                              [transform=none|minmax|log] [measure=uniform|empirical] [known_fronts=true]
        carps subsets fidelity [dir=subsets] [task_type=TYPE,...] [k=5,10,20,30] [time_limit=5]
-                              [measure=uniform,empirical] [seeds=1] [draws=200] [seed=0] [out=FILE.md]
+                              [evaluations=N] [measure=uniform,empirical] [seeds=1] [draws=200] [seed=0]
+                              [out=FILE.md]
 
 Builds the performance matrix of TYPE from an experiment's results (or reads a saved one, e.g. the
 shipped subsets/<type>/performance.csv, to recompute offline), selects dev and test subsets of every
 size k with low star discrepancy in the space of the reference optimizers' normalized performance,
 and writes out/<type>/k<k>_{dev,test}.yaml, metadata.yaml, performance.csv and report.md.
-time_limit is seconds of search per k. measure=uniform minimizes the star discrepancy against the
+evaluations is the search budget per k in exact discrepancy evaluations: counted the same on every
+machine, so the same inputs and seed give the same subsets anywhere. time_limit (seconds per k) is an
+optional extra cap that makes the result depend on the machine's speed and load. measure=uniform minimizes the star discrepancy against the
 uniform measure on [0,1]^d, measure=empirical the discrepancy against the task set's own distribution
 (0 for the whole set). known_fronts=false takes multi-objective hypervolume references from the observed
 points only (faster). Use them with: carps run task=subset/<type>/k20_dev ...
 
 fidelity reads every task type under dir (its performance.csv and the reference optimizers and
 transform of its metadata.yaml; reference= overrides them), selects dev/test splits for each k under each
-measure (seeds= splits each, time_limit= seconds per split), and prints a markdown table: the
+measure (seeds= splits each, time_limit= seconds per split, evaluations= an optional reproducible cap), and prints a markdown table: the
 discrepancy of the halves under both measures and their rank fidelity (Kendall tau of the held-out
 optimizers' ranking on the subset against all tasks), next to the mean over draws= random k-subsets. out= also writes the table to a file."""
 
-KEYS = ["experiment", "results_dir", "matrix", "task_type", "reference", "k", "out", "seed", "time_limit", "transform", "known_fronts", "measure"]
-FIDELITY_KEYS = ["dir", "task_type", "reference", "k", "time_limit", "measure", "draws", "seed", "seeds", "out"]
+KEYS = ["experiment", "results_dir", "matrix", "task_type", "reference", "k", "out", "seed", "evaluations", "time_limit", "transform", "known_fronts", "measure"]
+FIDELITY_KEYS = ["dir", "task_type", "reference", "k", "time_limit", "evaluations", "measure", "draws", "seed", "seeds", "out"]
+
+
+def _evaluations(o: object, default: int | None) -> int | None:
+    """The evaluations= budget as a positive whole number (default when absent)."""
+    value = o.get("evaluations", default)  # type: ignore[attr-defined]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 4:
+        raise CarpsError(f"evaluations must be a whole number of exact evaluations (at least 4), got '{value}'; e.g. evaluations=20000")
+    return int(value)
 
 
 def main(args: list[str]) -> int:
@@ -53,7 +66,7 @@ def main(args: list[str]) -> int:
         raise CarpsError("give reference=OPT,OPT,... (the optimizers whose performance places the tasks)")
     ks = o.ints("k", [10, 20, 30])
     from carps.subsets.performance import from_experiment
-    from carps.subsets.recompute import recompute
+    from carps.subsets.recompute import DEFAULT_EVALUATIONS, recompute
 
     if o.get("matrix"):
         import pandas as pd
@@ -78,10 +91,11 @@ def main(args: list[str]) -> int:
         ks,
         out_dir=str(o.get("out", "subsets")),
         seed=int(o.get("seed", 0)),
-        time_limit=float(o.number("time_limit", 20.0)),
+        time_limit=float(o.number("time_limit")) if o.get("time_limit") is not None else None,
         transform=str(o.get("transform", "none")),
         source=source,
         measure=str(o.get("measure", "uniform")),
+        evaluations=_evaluations(o, DEFAULT_EVALUATIONS),
     )
     folder = Path(str(o.get("out", "subsets"))) / str(task_type)
     print(f"{task_type}: {meta['n_tasks']} tasks, reference {', '.join(reference)}, {meta['measure']} measure; wrote {folder}/")
@@ -116,6 +130,7 @@ def _fidelity(args: list[str]) -> int:
             transform=str(meta.get("transform", "none")),
             seed=int(o.get("seed", 0)),
             time_limit=float(o.number("time_limit", 5.0)),
+            evaluations=_evaluations(o, None),
             random_draws=int(o.get("draws", 200)),
             seeds=int(o.get("seeds", 1)),
         )

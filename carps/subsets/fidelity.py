@@ -40,11 +40,12 @@ def study(
     time_limit: float = 5.0,
     random_draws: int = 200,
     seeds: int = 1,
+    evaluations: int | None = None,
 ) -> Any:
     """One row per (selection measure or ``random``, k): mean discrepancy of the dev and test halves of
     ``seeds`` splits (seeds ``seed``, ``seed + 1``, ...) under both measures, their mean and smallest rank
     fidelity (``tau``, ``tau_min``; NaN without two held-out optimizers) and how many subsets the tau
-    averages (``n_tau``)."""
+    averages (``n_tau``). ``evaluations`` adds a reproducible cap (exact evaluations per split) to ``time_limit``."""
     import pandas as pd
 
     for m in measures:
@@ -59,7 +60,7 @@ def study(
         for measure in measures:
             halves = []
             for s in range(seed, seed + max(1, int(seeds))):
-                split = select_dev_test(points, k, seed=s, time_limit=time_limit, measure=measure)
+                split = select_dev_test(points, k, seed=s, time_limit=time_limit, measure=measure, evaluations=evaluations)
                 halves += [split.dev, split.test]
             rows.append(_score(matrix, reference, tasks, points, halves, measure, k))
         draws = [rng.choice(len(tasks), size=k, replace=False) for _ in range(random_draws)]

@@ -633,10 +633,12 @@ class BoxPool:
         self._add(kind, q)
         return float(value)
 
-    def step(self, idx: np.ndarray, value: float, free: np.ndarray) -> tuple[float, int, int]:
-        """(new value, position in ``idx``, incoming point) of an improving swap, position -1 if none."""
+    def step(self, idx: np.ndarray, value: float, free: np.ndarray, limit: int | None = None) -> tuple[float, int, int]:
+        """(new value, position in ``idx``, incoming point) of an improving swap, position -1 if none;
+        at most ``limit`` exact evaluations when given (what is left of a search's budget), else ``max_evals``."""
+        cap = self.max_evals if limit is None else min(self.max_evals, int(limit))
         new, pos, point, evals, self.count = _swap_step_impl(
-            self.points, np.ascontiguousarray(idx, dtype=np.int64), float(value), self.q, self.kind, self.measure, self.inside, self.count, np.ascontiguousarray(free, dtype=np.int64), self.empirical, self.max_evals
+            self.points, np.ascontiguousarray(idx, dtype=np.int64), float(value), self.q, self.kind, self.measure, self.inside, self.count, np.ascontiguousarray(free, dtype=np.int64), self.empirical, cap
         )
         self.evaluations += evals
         return float(new), int(pos), int(point)

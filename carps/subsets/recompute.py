@@ -11,6 +11,11 @@ per k), ``report.md`` and
 
 Rank fidelity is the Kendall tau between the average ranks of the non-reference optimizers on the
 subset and on the full set (None when fewer than two such optimizers have results on every task).
+
+The search of each k stops after ``evaluations`` exact discrepancy evaluations
+(:data:`DEFAULT_EVALUATIONS`), a count that is the same on every machine, so the same matrix, settings
+and seed give the same subsets anywhere. ``time_limit`` (seconds per k) is an optional extra cap; when
+it is what stops the search, the result depends on the machine's speed and load.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from carps.subsets.split import select_dev_test
 
 MATRIX_FILE = "performance.csv"
 METADATA_FILE = "metadata.yaml"
+# Exact evaluations per k (for the whole dev/test split). Chosen so that on every shipped matrix each
+# k of 10, 20, 30 reaches at least the discrepancy of the former 30 s time limit (docs/subsets.md).
+DEFAULT_EVALUATIONS = 20_000
 
 
 def rank_fidelity(matrix: Any, subset: Sequence[str], reference: Sequence[str]) -> float | None:
@@ -63,18 +71,30 @@ def recompute(
     ks: Sequence[int],
     out_dir: str | Path = "subsets",
     seed: int = 0,
-    time_limit: float = 20.0,
+    time_limit: float | None = None,
     transform: str = "none",
     source: str = "",
     measure: str = "uniform",
+    evaluations: int = DEFAULT_EVALUATIONS,
 ) -> dict[str, Any]:
     """Select and write dev/test subsets of ``task_type`` for every k; returns the metadata written.
 
     The subsets minimize the discrepancy under ``measure``; the metadata gives both measures' values.
+    Each k's search stops after ``evaluations`` exact evaluations (reproducible) or, if given, after
+    ``time_limit`` seconds, whichever comes first.
+
+    >>> import numpy as np, pandas as pd, tempfile
+    >>> rng = np.random.default_rng(0)
+    >>> m = pd.DataFrame(rng.random((30, 3)), columns=["a", "b", "c"], index=[f"t{i}" for i in range(30)])
+    >>> meta = recompute(m, "blackbox", ["a", "b"], [5], out_dir=tempfile.mkdtemp(), evaluations=500)
+    >>> meta["evaluations_per_k"], len(meta["subsets"]["k5"]["dev"]["tasks"])
+    (500, 5)
     """
     import yaml
 
     check_measure(measure)
+    if int(evaluations) < 4:
+        raise CarpsError(f"evaluations={evaluations} is too small; give the exact evaluations per k, e.g. evaluations={DEFAULT_EVALUATIONS}")
     tasks, points = reference_points(matrix, list(reference), transform)
     if not ks:
         raise CarpsError("give subset sizes, e.g. k=10,20,30")
@@ -90,7 +110,8 @@ def recompute(
         "transform": transform,
         "measure": measure,
         "seed": int(seed),
-        "time_limit_per_k": float(time_limit),
+        "evaluations_per_k": int(evaluations),
+        "time_limit_per_k": None if time_limit is None else float(time_limit),
         "n_tasks": len(tasks),
         "data_hash": matrix_hash(matrix),
         "source": source,
@@ -100,9 +121,9 @@ def recompute(
     }
     splits = {}
     for k in sorted(set(int(k) for k in ks)):
-        split = select_dev_test(points, k, seed=seed, time_limit=time_limit, measure=measure)
+        split = select_dev_test(points, k, seed=seed, time_limit=time_limit, measure=measure, evaluations=int(evaluations))
         splits[k] = split
-        entry: dict[str, Any] = {}
+        entry: dict[str, Any] = {"evaluations": int(split.evaluations)}
         for half, rows, disc in (("dev", split.dev, split.dev_discrepancy), ("test", split.test, split.test_discrepancy)):
             ids = [tasks[i] for i in rows]
             fid = rank_fidelity(matrix, ids, reference)

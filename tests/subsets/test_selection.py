@@ -49,12 +49,26 @@ def test_exclude_and_init_are_respected():
         select_subset(pts, k=6, seed=0, restarts=1, exclude=banned, init=np.arange(6))
 
 
+def test_an_evaluation_budget_gives_the_same_subset_and_is_never_passed():
+    pts = np.random.default_rng(6).random((120, 3)) ** 2
+    runs = [select_subset(pts, k=8, seed=2, evaluations=150, measure="empirical") for _ in range(2)]
+    assert np.array_equal(runs[0].indices, runs[1].indices) and runs[0].discrepancy == runs[1].discrepancy
+    assert 100 < runs[0].evaluations <= 150 and runs[0].restarts >= 1
+    other = select_subset(pts, k=8, seed=3, evaluations=150, measure="empirical")
+    assert other.evaluations <= 150  # another seed, another path, the same cap
+    # a generous budget with a short time cap stops on time and still returns a valid subset
+    capped = select_subset(pts, k=8, seed=2, evaluations=10**9, time_limit=0.2)
+    assert len(np.unique(capped.indices)) == 8 and capped.evaluations < 10**9
+
+
 def test_bad_arguments():
     pts = np.random.default_rng(5).random((10, 3))
     with pytest.raises(CarpsError, match="between 1"):
         select_subset(pts, k=11, restarts=1)
-    with pytest.raises(CarpsError, match="time_limit"):
+    with pytest.raises(CarpsError, match="evaluations"):
         select_subset(pts, k=3)
+    with pytest.raises(CarpsError, match="at least 1"):
+        select_subset(pts, k=3, evaluations=0)
 
 
 def test_exact_matches_enumeration_of_all_subsets():

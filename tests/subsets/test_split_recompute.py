@@ -57,7 +57,7 @@ def test_rank_fidelity_of_the_full_set_is_one():
 
 def test_recompute_writes_selectors_and_metadata(tmp_path):
     mat = performance_matrix(_tidy(60))
-    meta = recompute(mat, "blackbox", ["random", "optuna/tpe", "nevergrad/cma"], [5, 10], out_dir=tmp_path, seed=0, time_limit=1.5)
+    meta = recompute(mat, "blackbox", ["random", "optuna/tpe", "nevergrad/cma"], [5, 10], out_dir=tmp_path, seed=0, evaluations=400)
     folder = tmp_path / "blackbox"
     for name in ["k5_dev", "k5_test", "k10_dev", "k10_test"]:
         data = yaml.safe_load((folder / f"{name}.yaml").read_text())
@@ -79,7 +79,7 @@ def test_cli_recompute_from_matrix_and_errors(tmp_path, capsys):
     mat = performance_matrix(_tidy(40))
     path = tmp_path / "perf.csv"
     mat.to_csv(path, index_label="task_id")
-    rc = main(["recompute", f"matrix={path}", "task_type=blackbox", "reference=random,optuna/tpe,nevergrad/cma", "k=5", f"out={tmp_path}", "time_limit=1"])
+    rc = main(["recompute", f"matrix={path}", "task_type=blackbox", "reference=random,optuna/tpe,nevergrad/cma", "k=5", f"out={tmp_path}", "evaluations=300"])
     assert rc == 0 and "k5: dev D*=" in capsys.readouterr().out
     assert (tmp_path / "blackbox" / "k5_test.yaml").exists()
     with pytest.raises(CarpsError, match="task_type"):
@@ -90,11 +90,61 @@ def test_cli_recompute_from_matrix_and_errors(tmp_path, capsys):
         main(["recompute", "task_type=blackbox", "reference=random", "k=5"])
 
 
+def test_recompute_twice_with_an_evaluation_budget_gives_identical_subsets(tmp_path):
+    mat = performance_matrix(_tidy(40))
+    reference = ["random", "optuna/tpe", "nevergrad/cma"]
+    metas = [recompute(mat, "blackbox", reference, [5, 8], out_dir=tmp_path / name, evaluations=400, measure="empirical", transform="log") for name in ("a", "b")]
+    for name in ["k5_dev", "k5_test", "k8_dev", "k8_test"]:
+        first, second = ((tmp_path / run / "blackbox" / f"{name}.yaml").read_text() for run in ("a", "b"))
+        assert first == second
+    assert metas[0]["subsets"] == metas[1]["subsets"]
+    stored = yaml.safe_load((tmp_path / "a" / "blackbox" / "metadata.yaml").read_text())
+    assert stored["evaluations_per_k"] == 400 and stored["time_limit_per_k"] is None
+    assert all(0 < entry["evaluations"] <= 400 for entry in stored["subsets"].values())
+
+
+def test_cli_evaluations_key(tmp_path, capsys):
+    from carps.cli.subsets import main
+
+    path = tmp_path / "perf.csv"
+    performance_matrix(_tidy(30)).to_csv(path, index_label="task_id")
+    args = ["recompute", f"matrix={path}", "task_type=blackbox", "reference=random,optuna/tpe", "k=4", "measure=empirical"]
+    for run in ("a", "b"):
+        assert main(args + [f"out={tmp_path / run}", "evaluations=300"]) == 0
+    assert (tmp_path / "a" / "blackbox" / "k4_dev.yaml").read_text() == (tmp_path / "b" / "blackbox" / "k4_dev.yaml").read_text()
+    assert yaml.safe_load((tmp_path / "a" / "blackbox" / "metadata.yaml").read_text())["evaluations_per_k"] == 300
+    for bad in ("evaluations=many", "evaluations=2", "evaluations=1.5"):
+        with pytest.raises(CarpsError, match="evaluations must be a whole number"):
+            main(args + [f"out={tmp_path / 'c'}", bad])
+
+
+@pytest.mark.slow
+def test_shipped_blackbox_k10_is_reproduced_by_the_documented_command(tmp_path):
+    """docs/subsets.md's offline command, restricted to k=10, gives the shipped k10 dev and test subsets."""
+    from carps.cli.subsets import main
+    from carps.core.registry import builtin_catalog_dir
+    from carps.subsets.recompute import DEFAULT_EVALUATIONS
+
+    shipped = builtin_catalog_dir("subsets") / "blackbox"
+    meta = yaml.safe_load((shipped / "metadata.yaml").read_text())
+    # the shipped subsets were made with the default, reproducible stopping rule only
+    assert meta["evaluations_per_k"] == DEFAULT_EVALUATIONS and meta["time_limit_per_k"] is None and meta["seed"] == 0
+    rc = main([
+        "recompute", f"matrix={shipped / 'performance.csv'}", "task_type=blackbox", f"reference={','.join(meta['reference'])}",
+        "k=10", f"transform={meta['transform']}", f"measure={meta['measure']}", f"out={tmp_path}",
+    ])
+    assert rc == 0
+    for half in ("dev", "test"):
+        again = yaml.safe_load((tmp_path / "blackbox" / f"k10_{half}.yaml").read_text())
+        assert again["tasks"] == yaml.safe_load((shipped / f"k10_{half}.yaml").read_text())["tasks"]
+        assert again["discrepancy"] == meta["subsets"]["k10"][half]["discrepancy"]
+
+
 def test_registry_reads_written_subsets(tmp_path):
     from carps.core.registry import Registry, builtin_catalog_dir
 
     mat = performance_matrix(_tidy(30))
-    recompute(mat, "blackbox", ["random", "optuna/tpe"], [5], out_dir=tmp_path, time_limit=1)
+    recompute(mat, "blackbox", ["random", "optuna/tpe"], [5], out_dir=tmp_path, evaluations=300)
     reg = Registry([builtin_catalog_dir("optimizers")], [builtin_catalog_dir("benchmarks")], [tmp_path])
     assert "subset/blackbox/k5_dev" in reg.subset_names() and "subset/blackbox/k5_test" in reg.subset_names()
     dev = yaml.safe_load(Path(tmp_path / "blackbox" / "k5_dev.yaml").read_text())["tasks"]
@@ -109,10 +159,11 @@ def test_recompute_from_a_real_experiment(tmp_path, capsys):
     results = tmp_path / "results"
     rc = carps(["run", "optimizer=random,optuna/random", "task=blackbox/bbob/f0[1-6]_d2_i1", "n_trials=6", "experiment=tiny", f"results_dir={results}", "quiet=true"])
     assert rc == 0
-    rc = carps(["subsets", "recompute", "experiment=tiny", f"results_dir={results}", "task_type=blackbox", "reference=random,optuna/random", "k=2", f"out={tmp_path / 'subsets'}", "time_limit=1", "transform=minmax"])
+    rc = carps(["subsets", "recompute", "experiment=tiny", f"results_dir={results}", "task_type=blackbox", "reference=random,optuna/random", "k=2", f"out={tmp_path / 'subsets'}", "transform=minmax", "evaluations=300"])
     assert rc == 0
     meta = yaml.safe_load((tmp_path / "subsets" / "blackbox" / "metadata.yaml").read_text())
     assert meta["n_tasks"] == 6 and meta["source"] == "experiment tiny"
+    assert meta["evaluations_per_k"] == 300 and meta["time_limit_per_k"] is None
     assert len(meta["subsets"]["k2"]["dev"]["tasks"]) == 2
 
 
