@@ -192,8 +192,7 @@ def performance_profiles(runs_perf: Any, metric: str = "final", thresholds: Sequ
         k = len(optimizers)
 
         def profile(x: np.ndarray, taus: np.ndarray, k: int = k) -> np.ndarray:
-            # rliable's score distribution (share of runs past each threshold), every optimizer at once
-            return (x.reshape(-1, k)[:, :, None] <= taus[None, None, :]).mean(axis=0).ravel()
+            return run_shares(x.reshape(-1, k), taus).ravel()
 
         with _seeded(seed):
             point, ci = library.create_performance_profile({ttype: scores}, taus, custom_profile_func=profile, reps=reps, confidence_interval_size=level)
@@ -203,6 +202,23 @@ def performance_profiles(runs_perf: Any, metric: str = "final", thresholds: Sequ
         }))
     cols = ["task_type", "optimizer", "threshold", "fraction", "ci_low", "ci_high"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def run_shares(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Share of the rows of each column of ``scores`` at or below each threshold (columns x thresholds):
+    rliable's score distribution, every optimizer at once.
+
+    The same numbers as ``(scores[:, :, None] <= thresholds).mean(axis=0)`` (a count over the number
+    of rows, exact either way), from one sort per column instead of a runs x optimizers x thresholds
+    comparison in each of a profile's bootstrap resamples. NaN scores count nowhere in both.
+
+    >>> run_shares(np.array([[0.1, 0.5], [0.3, np.nan]]), np.array([0.0, 0.2, 1.0]))
+    array([[0. , 0.5, 1. ],
+           [0. , 0. , 0.5]])
+    """
+    ordered = np.sort(scores, axis=0)  # NaN last: never at or below a threshold
+    counts = np.stack([np.searchsorted(ordered[:, j], thresholds, side="right") for j in range(scores.shape[1])])
+    return counts / scores.shape[0]
 
 
 def pairwise_improvement(*scores: np.ndarray) -> np.ndarray:

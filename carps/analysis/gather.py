@@ -57,11 +57,29 @@ def experiment_dir(experiment: str, results_dir: str | Path = "results") -> Path
 
 
 def iter_run_files(exp_dir: Path) -> Iterable[Path]:
-    """Every ``run.json`` below ``exp_dir``, in a stable (sorted) order."""
-    for root, dirs, files in os.walk(exp_dir):
-        dirs.sort()
-        if RUN_FILE in files:
+    """Every ``run.json`` below ``exp_dir``, in a stable (sorted) order.
+
+    The order and the folders visited are those of ``os.walk`` with sorted folder names (symbolic
+    links to folders are not followed), from one ``scandir`` per folder: os.walk also calls ``lstat``
+    on every folder, which took half of the walk over 10,000 run folders.
+    """
+    stack = [os.fspath(exp_dir)]
+    while stack:
+        root = stack.pop()
+        dirs = []
+        has_run = False
+        try:
+            with os.scandir(root) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        dirs.append(entry.name)
+                    elif entry.name == RUN_FILE and not entry.is_dir():  # as os.walk: a link to a folder is no file
+                        has_run = True
+        except OSError:  # unreadable or vanished folder: os.walk skips it too
+            continue
+        if has_run:
             yield Path(root) / RUN_FILE
+        stack.extend(os.path.join(root, d) for d in sorted(dirs, reverse=True))  # popped in sorted order
 
 
 try:
