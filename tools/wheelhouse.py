@@ -114,7 +114,7 @@ def build_source_only(dest: Path, pins: list[str], index: list[str], cross: bool
     if not cross:
         return
     for pin in pins:
-        project = re.split(r"==", pin)[0].replace("-", "_").lower()
+        project = pin.partition("==")[0].replace("-", "_").lower()
         compiled = [p.name for p in dest.glob("*.whl") if p.name.lower().startswith(project + "-") and not p.name.endswith("-none-any.whl")]
         if compiled:
             raise SystemExit(f"{pin} is compiled ({compiled[0]}): build its wheel on a machine like the cluster's nodes and put it in {dest}")

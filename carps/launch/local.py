@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Sequence
 
 from carps.core.errors import CarpsError
-from carps.launch.execute import DONE, RUNNING, RunOutcome, outcome_of, run_status, run_to_folder, write_failed
 from carps.core.records import RunFolder
+from carps.launch.execute import DONE, RUNNING, RunOutcome, outcome_of, run_status, run_to_folder, write_failed
 from carps.launch.plan import RunSpec
 from carps.launch.progress import RunProgress
 
