@@ -208,6 +208,44 @@ def hypervolume_trajectories(
     return out
 
 
+def final_regrets(
+    trials: Any,
+    runs: Any,
+    known_fronts: Mapping[str, np.ndarray | None] | Callable[[str], np.ndarray | None] | None = known_front,
+    margin: float = DEFAULT_MARGIN,
+    references: dict[str, dict[str, Any]] | None = None,
+) -> Any:
+    """The final HV regret of every multi-objective run: the last value of its trajectory, from one
+    hypervolume per run instead of one per improving trial.
+
+    This is what a performance matrix over tens of thousands of runs needs; it equals the last row of
+    :func:`hypervolume_trajectories` for each run (up to the seeded estimate in 6 or more objectives).
+    Columns: ``experiment, task_id, task_type, optimizer, seed, final``.
+    """
+    import pandas as pd
+
+    mo = multi_objective(trials)
+    refs = task_references(trials, runs, known_fronts, margin) if references is None else references
+    codes = run_codes(mo)
+    mask = eligible(mo, codes)
+    max_m = max((r["n_obj"] for r in refs.values()), default=0)
+    costs = mo[[f"cost_{i}" for i in range(max_m)]].to_numpy(dtype=float) if max_m else np.zeros((len(mo), 0))
+    keys = mo[["experiment", "task_id", "task_type", "optimizer", "seed"]]
+    rows = []
+    for idx in mo.groupby(RUN_KEYS, observed=True, sort=True).indices.values():
+        first = idx[0]
+        ref = refs.get(str(keys["task_id"].iat[first]))
+        if ref is None:
+            continue
+        m = ref["n_obj"]
+        pts = (costs[idx, :m][mask[idx]] - ref["ideal"]) / ref["span"]
+        pts = pts[np.all(np.isfinite(pts), axis=1) & np.all(pts < ref["ref"], axis=1)]
+        value = hypervolume(nondominated(pts), ref["ref"]) if len(pts) else 0.0
+        regret = 1.0 - value / ref["reference_hv"] if ref["reference_hv"] > 0 else 1.0
+        rows.append((*keys.iloc[first].tolist(), float(np.clip(regret, 0.0, 1.0))))
+    return pd.DataFrame(rows, columns=["experiment", "task_id", "task_type", "optimizer", "seed", "final"])
+
+
 def final_fronts(trials: Any, runs: Any) -> Any:
     """The non-dominated eligible points of every multi-objective run (objectives in minimization form).
 

@@ -43,17 +43,26 @@ def from_experiment(experiment: str, task_type: str, results_dir: str | Path = "
     hypervolume reference from the observed points only (much faster where known Pareto fronts are
     large or have many objectives).
     """
-    from carps.analysis.gather import experiment_dir, load_experiment
+    import pandas as pd
+
+    from carps.analysis import hypervolume as hv
+    from carps.analysis.gather import MULTI_OBJECTIVE_TYPES, experiment_dir, load_experiment
+    from carps.analysis.normalize import incumbent_trajectories
     from carps.analysis.performance import per_run
-    from carps.analysis.pipeline import trajectories
 
     trials, runs = load_experiment(experiment_dir(experiment, results_dir))
     trials = trials[trials["task_type"] == task_type]
     if len(trials) == 0:
         raise CarpsError(f"experiment '{experiment}' has no {task_type} runs; run some with: carps run experiment={experiment} task={task_type}/* ...")
     runs = runs[runs["task_id"].isin(trials["task_id"].unique())]
-    perf = per_run(trajectories(trials, runs) if known_fronts else trajectories(trials, runs, known_fronts=None))
-    tidy = perf.rename(columns={"final": "value"})[["task_id", "optimizer", "seed", "value"]]
+    if task_type in MULTI_OBJECTIVE_TYPES:
+        # only the final value of each run matters here: one hypervolume per run, not a trajectory
+        perf = hv.final_regrets(trials, runs, hv.known_front if known_fronts else None)
+    else:
+        perf = per_run(incumbent_trajectories(trials, runs).drop(columns=["value"]))
+    tidy = pd.DataFrame(perf.rename(columns={"final": "value"})[["task_id", "optimizer", "seed", "value"]])
+    for col in ("task_id", "optimizer"):
+        tidy[col] = tidy[col].astype(str)
     return performance_matrix(tidy)
 
 
