@@ -14,8 +14,14 @@ DEFAULT_RUN ?= optimizer=random,optuna/tpe,smac task='blackbox/bbob/f*_d2_i1' se
 BASELINE_FAMILIES ?= random,optuna,smac,bo,dehb,nevergrad,synetune,skopt,hyperopt,ax,pymoo
 BASELINE_TASKS ?= subset/blackbox/k10_dev,subset/multifidelity/k10_dev,subset/multiobjective/k10_dev,subset/momf/k10_dev
 N_JOBS ?= 2
+# the three-seed performance matrix of a type's subset pool, the first five optimizers place the tasks (docs/subsets.md)
+SUBSET_TYPE ?= multiobjective
+SUBSET_OPTIMIZERS_blackbox ?= random,optuna/tpe,nevergrad/cma,nevergrad/de,optuna/cmaes,optuna/qmc,hyperopt/tpe,pymoo/ga,nevergrad/ngopt
+SUBSET_OPTIMIZERS_multifidelity ?= random,dehb,optuna/hyperband,synetune/asha,synetune/hyperband,optuna/qmc_full_fidelity,optuna/tpe_full_fidelity,optuna/nsga2_full_fidelity
+SUBSET_OPTIMIZERS_multiobjective ?= random,optuna/nsga2,pymoo/smsemoa,pymoo/moead,synetune/mo_rea,optuna/nsga3,optuna/qmc,pymoo/nsga2
+SUBSET_OPTIMIZERS_momf ?= random,optuna/nsga2_full_fidelity,optuna/qmc_full_fidelity,pymoo/smsemoa,pymoo/moead,optuna/nsga3_full_fidelity,pymoo/nsga2
 
-.PHONY: run test bench baselines install browser clean docs wheelhouse
+.PHONY: run test bench baselines subset-matrix install browser clean docs wheelhouse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +53,10 @@ bench: $(STAMP)
 	for script in tests/perf/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # one thread per run: the process pool parallelizes runs, BLAS threads on top would oversubscribe the cores
+subset-matrix: $(STAMP)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/carps run optimizer=$(SUBSET_OPTIMIZERS_$(SUBSET_TYPE)) task=subset/$(SUBSET_TYPE)/pool seed=1,2,3 experiment=subsets_$(SUBSET_TYPE) n_jobs=$(N_JOBS)
+	$(BIN)/carps subsets recompute experiment=subsets_$(SUBSET_TYPE) task_type=$(SUBSET_TYPE) reference=$$(echo $(SUBSET_OPTIMIZERS_$(SUBSET_TYPE)) | cut -d, -f1-5) k=10,20,30 transform=log measure=empirical
+
 baselines: $(STAMP)
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/carps run optimizer=$(BASELINE_FAMILIES) task=$(BASELINE_TASKS) seed=1,2,3 experiment=baselines n_jobs=$(N_JOBS)
 	$(BIN)/carps report experiment=baselines format=markdown

@@ -221,7 +221,7 @@ class Registry:
     def subset_names(self) -> list[str]:
         names = []
         for root in self.subset_dirs:
-            names.extend(SUBSET_PREFIX + p.relative_to(root).with_suffix("").as_posix() for p in sorted(root.rglob("k*.yaml")))
+            names.extend(SUBSET_PREFIX + p.relative_to(root).with_suffix("").as_posix() for p in sorted([*root.rglob("k*.yaml"), *root.rglob("pool.yaml")]))
         return names
 
     def subset_tasks(self, pattern: str) -> list[str]:
