@@ -19,6 +19,7 @@ SUBSET_TYPE ?= multiobjective
 SUBSET_OPTIMIZERS_blackbox ?= random,optuna/tpe,nevergrad/cma,nevergrad/de,optuna/cmaes,optuna/qmc,hyperopt/tpe,pymoo/ga,nevergrad/ngopt
 SUBSET_OPTIMIZERS_multifidelity ?= random,dehb,optuna/hyperband,synetune/asha,synetune/hyperband,optuna/qmc_full_fidelity,optuna/tpe_full_fidelity,optuna/nsga2_full_fidelity
 SUBSET_OPTIMIZERS_multiobjective ?= random,optuna/nsga2,pymoo/smsemoa,pymoo/moead,synetune/mo_rea,optuna/nsga3,optuna/qmc,pymoo/nsga2
+SUBSET_ARGS_blackbox ?= n_trials=50
 SUBSET_OPTIMIZERS_momf ?= random,optuna/nsga2_full_fidelity,optuna/qmc_full_fidelity,pymoo/smsemoa,pymoo/moead,optuna/nsga3_full_fidelity,pymoo/nsga2
 
 .PHONY: run test bench baselines subset-matrix install browser clean docs wheelhouse
@@ -54,7 +55,7 @@ bench: $(STAMP)
 
 # one thread per run: the process pool parallelizes runs, BLAS threads on top would oversubscribe the cores
 subset-matrix: $(STAMP)
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/carps run optimizer=$(SUBSET_OPTIMIZERS_$(SUBSET_TYPE)) task=subset/$(SUBSET_TYPE)/pool seed=1,2,3 experiment=subsets_$(SUBSET_TYPE) n_jobs=$(N_JOBS)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/carps run optimizer=$(SUBSET_OPTIMIZERS_$(SUBSET_TYPE)) task=subset/$(SUBSET_TYPE)/pool $(SUBSET_ARGS_$(SUBSET_TYPE)) seed=1,2,3 experiment=subsets_$(SUBSET_TYPE) n_jobs=$(N_JOBS)
 	$(BIN)/carps subsets recompute experiment=subsets_$(SUBSET_TYPE) task_type=$(SUBSET_TYPE) reference=$$(echo $(SUBSET_OPTIMIZERS_$(SUBSET_TYPE)) | cut -d, -f1-5) k=10,20,30 transform=log measure=empirical
 
 baselines: $(STAMP)
