@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from carps.cli.options import results_dir, wants_help
 from carps.cli.overrides import OverrideError, Overrides, parse_overrides
@@ -87,6 +90,24 @@ def parallel_options(o: Overrides) -> dict[str, Any]:
     return {"workers": workers, "parallel": parallel}
 
 
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``, a scheduler) stops the launch as Ctrl-C does: the launcher ends
+    its workers and the command says how to resume, instead of dying with workers left running."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(args: list[str]) -> int:
     if wants_help(args, HELP):
         return 0
@@ -135,6 +156,7 @@ def main(args: list[str]) -> int:
     ignored = ignored_keys(launcher_type.options_type, o)
     if ignored:
         print(f"note: {', '.join(ignored)} do not apply to launcher={launcher_name}", file=sys.stderr)
-    launcher.launch(plan.runs, exp_dir, progress)
+    with sigterm_as_interrupt():
+        launcher.launch(plan.runs, exp_dir, progress)
     print(progress.summary(), file=sys.stderr)
     return 1 if progress.counts["failed"] else 0

@@ -6,10 +6,17 @@ no way to tell which run caused it: the pool is replaced, runs that had not star
 queue, and runs that had started are set aside and retried at the end one at a time in a fresh
 one-worker pool, where a death is that run's own. A run dying on each of its ``max_retries`` tries is
 recorded as failed; a retried run continues from the trials it had logged.
+
+Workers never outlive the launch: when it stops (Ctrl-C, or SIGTERM, which ``carps run`` turns into
+the same interrupt) it ends the workers before it returns, and a worker whose ``carps run`` was
+killed outright (SIGKILL) ends itself within a second. An orphaned worker would otherwise go on
+appending to a run that the next, resumed launch is writing too.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +79,46 @@ def worker_pool(n_jobs: int) -> ProcessPoolExecutor:
     # forkserver: workers start clean (no inherited threads or locks) yet cheaply
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["carps.launch.execute"])
-    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=context)
+    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=context, initializer=exit_with_launcher, initargs=(os.getpid(),))
+
+
+def exit_with_launcher(launcher_pid: int, poll_s: float = 0.5) -> None:
+    """Worker initializer: end this worker once the process that launched it is gone.
+
+    The worker's parent is the forkserver, which outlives a killed launcher, so the worker watches
+    the launcher's pid itself, from a daemon thread that only sleeps and polls.
+    """
+
+    def watch() -> None:
+        while _alive(launcher_pid):
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="carps-launcher-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed launcher that its parent has not reaped yet is a zombie: gone all the same
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return True
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's worker processes now, runs in flight included (they resume on the next launch)."""
+    # the public terminate_workers() is Python 3.14+; before that the processes are only reachable
+    # here, and shutdown() forgets them, so they are taken first
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def launch_local(
@@ -145,9 +191,8 @@ def _run_pool(queue: list[RunSpec], experiment_dir: Path, n_jobs: int, progress:
                         else:
                             queue.append(spec)
                     return outcomes
-        except BaseException:
-            for future in pending:
-                future.cancel()
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): no worker goes on writing after this returns
+            stop_workers(pool)
             raise
     return outcomes
 
@@ -172,7 +217,14 @@ def _run_alone(spec: RunSpec, experiment_dir: Path, progress: RunProgress, max_r
         tries += 1
         try:
             with worker_pool(1) as pool:
-                outcome = pool.submit(run_to_folder, spec, experiment_dir).result()
+                future = pool.submit(run_to_folder, spec, experiment_dir)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    raise
+                except BaseException:  # interrupted: end the worker before leaving, as in _run_pool
+                    stop_workers(pool)
+                    raise
             break
         except BrokenProcessPool:
             if tries <= max_retries:

@@ -73,3 +73,53 @@ def test_a_run_that_finished_just_before_the_pool_broke_counts_as_done_not_as_al
     assert progress.counts[DONE] == 3 and progress.counts["skipped"] == 0, progress.summary()
     assert progress.retries == 0
     assert sorted(o.spec.task for o in outcomes) == sorted(spec.task for spec in plan.runs)
+
+
+def _start_slow_experiment(killer_plugin, tmp_path):
+    """``carps run`` with two workers on runs of 0.3 s trials, returned once both workers are writing."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    exp = tmp_path / "exp"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(killer_plugin), os.environ.get("PYTHONPATH", "")])}
+    args = ["optimizer=random", "task=blackbox/killer/slow_[0-3]", "task.sleep=0.3", "n_trials=200", "n_jobs=2", f"results_dir={tmp_path}", "experiment=exp", "quiet=true"]
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from carps.cli.main import main; sys.exit(main())", "run", *args], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len([p for p in exp.glob("blackbox/killer/*/random/seed_1/trials.jsonl") if p.stat().st_size]) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() is not None else "no worker started"
+        time.sleep(0.1)
+    return proc, exp
+
+
+def _trials_written(exp) -> int:
+    return sum(len(p.read_text().splitlines()) for p in exp.glob("blackbox/killer/*/random/seed_1/trials.jsonl"))
+
+
+def test_sigterm_stops_the_workers_with_the_launch_and_leaves_runs_to_resume(killer_plugin, tmp_path):
+    import signal
+    import time
+
+    proc, exp = _start_slow_experiment(killer_plugin, tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130
+    assert "rerun the same command to resume" in proc.stderr.read()
+    written = _trials_written(exp)
+    time.sleep(1.5)  # a worker left running would log about five more trials in this time
+    assert _trials_written(exp) == written
+    statuses = {json.loads(p.read_text())["status"] for p in exp.glob("blackbox/killer/*/random/seed_1/run.json")}
+    assert statuses == {"running"}  # cut short, to be resumed, not failed
+
+
+def test_workers_of_a_killed_launch_end_themselves(killer_plugin, tmp_path):
+    import signal
+    import time
+
+    proc, exp = _start_slow_experiment(killer_plugin, tmp_path)
+    proc.send_signal(signal.SIGKILL)  # no handler runs: only the workers' own watch can stop them
+    proc.wait(timeout=60)
+    time.sleep(1.5)  # the watch polls every 0.5 s
+    written = _trials_written(exp)
+    time.sleep(1.5)
+    assert _trials_written(exp) == written
