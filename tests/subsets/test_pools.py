@@ -32,7 +32,7 @@ def test_shipped_pool_is_what_the_tool_writes(task_type):
     assert not any(t.endswith("_time") for t in shipped)  # measured-time objectives are not reproducible
 
 
-@pytest.mark.parametrize("task_type", ["multiobjective", "momf"])
+@pytest.mark.parametrize("task_type", TYPES)
 def test_three_seed_matrix_covers_the_pool_and_subsets_come_from_it(task_type):
     folder = builtin_catalog_dir("subsets") / task_type
     pool = set(get_registry().subset_tasks(f"subset/{task_type}/pool"))
