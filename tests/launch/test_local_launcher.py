@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from carps.launch.execute import DONE, FAILED, run_status
 from carps.launch.local import launch_local
 from carps.launch.plan import make_plan
@@ -75,8 +77,22 @@ def test_a_run_that_finished_just_before_the_pool_broke_counts_as_done_not_as_al
     assert sorted(o.spec.task for o in outcomes) == sorted(spec.task for spec in plan.runs)
 
 
+@pytest.fixture
+def slow_experiment(killer_plugin, tmp_path):
+    """``carps run`` with two workers on runs of 0.3 s trials, given once both workers are writing;
+    its whole process group is killed afterwards, so a failing test leaves no worker behind."""
+    import os
+    import signal
+
+    proc, exp = _start_slow_experiment(killer_plugin, tmp_path)
+    yield proc, exp
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def _start_slow_experiment(killer_plugin, tmp_path):
-    """``carps run`` with two workers on runs of 0.3 s trials, returned once both workers are writing."""
     import os
     import subprocess
     import sys
@@ -85,7 +101,7 @@ def _start_slow_experiment(killer_plugin, tmp_path):
     exp = tmp_path / "exp"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(killer_plugin), os.environ.get("PYTHONPATH", "")])}
     args = ["optimizer=random", "task=blackbox/killer/slow_[0-3]", "task.sleep=0.3", "n_trials=200", "n_jobs=2", f"results_dir={tmp_path}", "experiment=exp", "quiet=true"]
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from carps.cli.main import main; sys.exit(main())", "run", *args], env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from carps.cli.main import main; sys.exit(main())", "run", *args], env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while len([p for p in exp.glob("blackbox/killer/*/random/seed_1/trials.jsonl") if p.stat().st_size]) < 2:
         assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() is not None else "no worker started"
@@ -97,11 +113,11 @@ def _trials_written(exp) -> int:
     return sum(len(p.read_text().splitlines()) for p in exp.glob("blackbox/killer/*/random/seed_1/trials.jsonl"))
 
 
-def test_sigterm_stops_the_workers_with_the_launch_and_leaves_runs_to_resume(killer_plugin, tmp_path):
+def test_sigterm_stops_the_workers_with_the_launch_and_leaves_runs_to_resume(slow_experiment):
     import signal
     import time
 
-    proc, exp = _start_slow_experiment(killer_plugin, tmp_path)
+    proc, exp = slow_experiment
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 130
     assert "rerun the same command to resume" in proc.stderr.read()
@@ -112,11 +128,11 @@ def test_sigterm_stops_the_workers_with_the_launch_and_leaves_runs_to_resume(kil
     assert statuses == {"running"}  # cut short, to be resumed, not failed
 
 
-def test_workers_of_a_killed_launch_end_themselves(killer_plugin, tmp_path):
+def test_workers_of_a_killed_launch_end_themselves(slow_experiment):
     import signal
     import time
 
-    proc, exp = _start_slow_experiment(killer_plugin, tmp_path)
+    proc, exp = slow_experiment
     proc.send_signal(signal.SIGKILL)  # no handler runs: only the workers' own watch can stop them
     proc.wait(timeout=60)
     time.sleep(1.5)  # the watch polls every 0.5 s
