@@ -19,8 +19,9 @@ SUBSET_TYPE ?= multiobjective
 SUBSET_OPTIMIZERS_blackbox ?= random,optuna/tpe,nevergrad/cma,nevergrad/de,optuna/cmaes,optuna/qmc,hyperopt/tpe,pymoo/ga,nevergrad/ngopt
 SUBSET_OPTIMIZERS_multifidelity ?= random,dehb,optuna/hyperband,synetune/asha,synetune/hyperband,optuna/qmc_full_fidelity,optuna/tpe_full_fidelity,optuna/nsga2_full_fidelity
 SUBSET_OPTIMIZERS_multiobjective ?= random,optuna/nsga2,pymoo/smsemoa,pymoo/moead,synetune/mo_rea,optuna/nsga3,optuna/qmc,pymoo/nsga2
-SUBSET_ARGS_blackbox ?= n_trials=50
 SUBSET_OPTIMIZERS_momf ?= random,optuna/nsga2_full_fidelity,optuna/qmc_full_fidelity,pymoo/smsemoa,pymoo/moead,optuna/nsga3_full_fidelity,pymoo/nsga2
+# extra carps run arguments of a type's matrix (blackbox tasks run 50 trials, not their own budgets)
+SUBSET_ARGS_blackbox ?= n_trials=50
 
 .PHONY: run test bench baselines subset-matrix install browser clean docs wheelhouse
 

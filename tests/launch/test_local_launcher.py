@@ -83,17 +83,6 @@ def slow_experiment(killer_plugin, tmp_path):
     its whole process group is killed afterwards, so a failing test leaves no worker behind."""
     import os
     import signal
-
-    proc, exp = _start_slow_experiment(killer_plugin, tmp_path)
-    yield proc, exp
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _start_slow_experiment(killer_plugin, tmp_path):
-    import os
     import subprocess
     import sys
     import time
@@ -102,11 +91,17 @@ def _start_slow_experiment(killer_plugin, tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(killer_plugin), os.environ.get("PYTHONPATH", "")])}
     args = ["optimizer=random", "task=blackbox/killer/slow_[0-3]", "task.sleep=0.3", "n_trials=200", "n_jobs=2", f"results_dir={tmp_path}", "experiment=exp", "quiet=true"]
     proc = subprocess.Popen([sys.executable, "-c", "import sys; from carps.cli.main import main; sys.exit(main())", "run", *args], env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while len([p for p in exp.glob("blackbox/killer/*/random/seed_1/trials.jsonl") if p.stat().st_size]) < 2:
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() is not None else "no worker started"
-        time.sleep(0.1)
-    return proc, exp
+    try:
+        deadline = time.monotonic() + 120
+        while len([p for p in exp.glob("blackbox/killer/*/random/seed_1/trials.jsonl") if p.stat().st_size]) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() is not None else "no worker started"
+            time.sleep(0.1)
+        yield proc, exp
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _trials_written(exp) -> int:
