@@ -315,7 +315,7 @@ class SyneTuneBlackbox(_SingleFidelity):
 
 
 class SyneTuneMultiObjective(_SingleFidelity):
-    """Syne Tune's multi-objective searchers: ``regularized_evolution`` (with ``priority`` ``non_dominated`` or ``linear``) or ``random_search``."""
+    """Syne Tune's multi-objective searchers: ``regularized_evolution`` (with a ``priority`` of :data:`PRIORITIES`) or ``random_search``."""
 
     capabilities = Capabilities.of(["multiobjective"], parallel=True)
 
@@ -343,15 +343,46 @@ class SyneTuneMultiObjective(_SingleFidelity):
         self._start(scheduler)
 
 
+PRIORITIES = ("non_dominated_rank", "non_dominated", "linear")
+
+
 def _priority(name: str, n_objectives: int) -> Any:
     from syne_tune.optimizer.schedulers.multiobjective.multiobjective_priority import LinearScalarizationPriority, NonDominatedPriority
 
-    if name == "non_dominated":
+    if name == "non_dominated_rank":
+        return NonDominatedRank(NonDominatedPriority())
+    if name == "non_dominated":  # as shipped: an order where its callers expect scores (NonDominatedRank)
         return NonDominatedPriority()
     if name == "linear":
         # equal weights: the mean of the costs (the costs are not normalized first)
         return LinearScalarizationPriority(weights=np.ones(n_objectives))
-    raise CarpsError(f"unknown Syne Tune multi-objective priority '{name}'; choose non_dominated or linear")
+    raise CarpsError(f"unknown Syne Tune multi-objective priority '{name}'; choose one of {', '.join(PRIORITIES)}")
+
+
+class NonDominatedRank:
+    """Syne Tune's non-dominated sort as one score per item: its position in the sort (lower is better).
+
+    That is what Syne Tune's ``MOPriority`` documents and what MOASHA and the multi-objective
+    regularized evolution read. Syne Tune 0.16's ``NonDominatedPriority`` returns the sorted order
+    itself (item indices, best first), so a caller reading it as scores ranks items by where the
+    others landed: MOASHA then stops a new trial that dominates every other one, and the evolution
+    picks parents regardless of their rank (docs/optimizers.md). This wraps the library's sort and
+    inverts its order; the sort itself is Syne Tune's.
+
+    >>> import numpy as np
+    >>> from syne_tune.optimizer.schedulers.multiobjective.multiobjective_priority import NonDominatedPriority
+    >>> NonDominatedRank(NonDominatedPriority())(np.array([[3.0, 3.0], [1.0, 2.0], [2.0, 1.0]])).tolist()
+    [2, 0, 1]
+    """
+
+    def __init__(self, sort: Any) -> None:
+        self.sort = sort
+
+    def __call__(self, objectives: np.ndarray) -> np.ndarray:
+        order = np.asarray(self.sort(objectives), dtype=int)
+        ranks = np.empty(len(order), dtype=int)
+        ranks[order] = np.arange(len(order))
+        return ranks
 
 
 class _Rungs(_SyneTuneBase):
@@ -485,7 +516,7 @@ class SyneTuneMultiFidelity(_Rungs):
 
 
 class SyneTuneMOASHA(_Rungs):
-    """Syne Tune's multi-objective ASHA (random proposals; rungs ranked by ``priority``: ``non_dominated`` or ``linear``)."""
+    """Syne Tune's multi-objective ASHA (random proposals; rungs ranked by a ``priority`` of :data:`PRIORITIES`)."""
 
     capabilities = Capabilities.of(["momf"], parallel=True)
 

@@ -33,7 +33,7 @@ TASKS = {
     TaskType.MOMF: "momf/momfsynth/zdt1_d5_s100",
 }
 #: multi-fidelity schedulers: 12 full evaluations are 100+ trials, mostly at low fidelities
-SCHEDULERS = {"smac/bohb", "smac/hyperband", "smac/mf_sh", "smac/momf", "dehb", "optuna/hyperband", "synetune/moasha"}
+SCHEDULERS = {"smac/bohb", "smac/hyperband", "smac/mf_sh", "smac/momf", "dehb", "optuna/hyperband", "synetune/moasha", "synetune/moasha_ranked"}
 SCHEDULER_BUDGET = 12
 #: Gaussian-process methods whose fits take seconds per trial on 2 cores: 3 times their initial design
 #: (Ax: the centre and 4 Sobol points; skopt: 10 random points), which still compares 10 and 20

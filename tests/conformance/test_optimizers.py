@@ -45,6 +45,7 @@ WARMUP = {
     "synetune/rea": {"population_size": 4},
     "synetune/mo_rea": {"population_size": 4},
     "synetune/mo_rea_linear": {"population_size": 4},
+    "synetune/mo_rea_ranked": {"population_size": 4},
     "pymoo/nsga2": {"population_size": 4},
     "pymoo/nsga3": {"population_size": 4},
     "pymoo/moead": {"population_size": 4},

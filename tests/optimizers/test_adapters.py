@@ -184,7 +184,7 @@ FAMILY_DEFAULTS = {
     "bo": {"blackbox": "bo/gp", "multifidelity": None, "multiobjective": "bo/gp", "momf": None},
     "dehb": {"blackbox": None, "multifidelity": "dehb", "multiobjective": None, "momf": None},
     "nevergrad": {"blackbox": "nevergrad/ngopt", "multifidelity": None, "multiobjective": None, "momf": None},
-    "synetune": {"blackbox": "synetune/bore", "multifidelity": "synetune/bohb", "multiobjective": "synetune/mo_rea", "momf": "synetune/moasha"},
+    "synetune": {"blackbox": "synetune/bore", "multifidelity": "synetune/bohb", "multiobjective": "synetune/mo_rea_ranked", "momf": "synetune/moasha_ranked"},
 }
 
 

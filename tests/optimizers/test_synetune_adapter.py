@@ -23,10 +23,12 @@ from carps.core.errors import CarpsError  # noqa: E402
 from carps.core.space import in_space  # noqa: E402
 from carps.core.types import Fidelity, Objective, TrialStatus, TrialValue  # noqa: E402
 from carps.optimizers.synetune_adapter import (  # noqa: E402
+    NonDominatedRank,
     SyneTuneBlackbox,
     SyneTuneMOASHA,
     SyneTuneMultiFidelity,
     SyneTuneMultiObjective,
+    _priority,
     synetune_space,
 )
 
@@ -381,11 +383,11 @@ def test_missing_syne_tune_names_its_extra(monkeypatch) -> None:
 
 
 def test_syne_tunes_non_dominated_priority_is_an_order_not_a_score():
-    """Known upstream defect behind synetune/mo_rea's results (docs/optimizers.md): Syne Tune 0.16's
-    NonDominatedPriority returns the indices of the items in sorted order, while its
-    MultiObjectiveRegularizedEvolution reads the result as one score per item (lower is picked first).
-    carps drives the library as shipped; this test fails once Syne Tune returns scores, so that the
-    note and the variant can be revisited."""
+    """Known upstream defect behind synetune/mo_rea and synetune/moasha (docs/optimizers.md): Syne Tune
+    0.16's NonDominatedPriority returns the indices of the items in sorted order, while its callers read
+    the result as one score per item (lower is picked first). Those two variants drive it as shipped;
+    the ``_ranked`` ones invert the order (NonDominatedRank). This test fails once Syne Tune returns
+    scores, so that the variants and the note can be revisited."""
     pytest.importorskip("syne_tune")
     from syne_tune.optimizer.schedulers.multiobjective.multiobjective_priority import NonDominatedPriority
 
@@ -395,3 +397,18 @@ def test_syne_tunes_non_dominated_priority_is_an_order_not_a_score():
     assert sorted(got.tolist()) == [0, 1, 2]
     assert got[-1] == 0  # an order: the dominated item 0 comes last
     assert got[0] < got[1]  # read as scores, the dominated item 0 beats item 1 of the Pareto front
+    ranks = NonDominatedRank(NonDominatedPriority())(objectives)
+    assert ranks[0] == 2 and sorted(ranks[1:].tolist()) == [0, 1]  # as ranks, the dominated item is last
+
+
+@pytest.mark.parametrize("priority, decision", [("non_dominated", "STOP"), ("non_dominated_rank", "CONTINUE")])
+def test_a_moasha_rung_keeps_a_trial_that_dominates_every_other(priority: str, decision: str) -> None:
+    """The rung decision as MOASHA makes it: as shipped, a new trial better than all four on record
+    is stopped, because its 'rank' is where the worst of them sits in the sort; read as ranks it goes on."""
+    from syne_tune.optimizer.schedulers.asha import Bracket
+    from syne_tune.optimizer.scheduler import SchedulerDecision
+
+    bracket = Bracket(1, 9, 3, 0, _priority(priority, 2))
+    for trial_id, costs in enumerate([(5.0, 5.0), (1.0, 9.0), (9.0, 1.0), (7.0, 7.0)]):
+        bracket.on_result(trial_id, 1, {"cost_0": costs[0], "cost_1": costs[1]})
+    assert bracket.on_result(4, 1, {"cost_0": 0.0, "cost_1": 0.0}) == getattr(SchedulerDecision, decision)
