@@ -538,9 +538,13 @@ def to_markdown(result: Analysis) -> str:
         if ttype in feasible.index.get_level_values(0):
             rates = feasible.loc[ttype]
             lines += ["", "Feasible trials on constrained tasks: " + ", ".join(
-                f"`{opt}` {100 * r['feasible_rate']:.1f}% of {int(r['trials'])} ({int(r['runs_without_feasible'])} runs without one)" for opt, r in rates.iterrows())]
+                f"`{opt}` {100 * r['feasible_rate']:.1f}% of {int(r['trials'])} ({_runs_without(int(r['runs_without_feasible']))})" for opt, r in rates.iterrows())]
         lines.append("")
     return "\n".join(lines)
+
+
+def _runs_without(n: int) -> str:
+    return "every run found one" if n == 0 else f"{n} run{'s' if n != 1 else ''} without one"
 
 
 def write_report(result: Analysis, out: str | Path, format: str = "html", title: str = "carps report", max_task_plots: int = 12) -> Path:

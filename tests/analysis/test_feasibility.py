@@ -79,4 +79,5 @@ def test_hypervolume_and_report_count_feasible_points_only(tmp_path):
     table = feasibility(result)
     assert table["optimizer"].tolist() == ["random"] and np.isclose(table["feasible_rate"].iloc[0], trials["feasible"].mean())
     assert "Feasible trials on constrained tasks: `random`" in to_markdown(result)
+    assert "(every run found one)" in to_markdown(result)  # 30 random trials, about half feasible: no run without one
     assert "Feasibility on constrained tasks" in render_html(result)
