@@ -8,10 +8,12 @@ command that installs them; docs/environment.md explains why.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import importlib.util
 import sys
-from importlib.metadata import PackageNotFoundError, packages_distributions, version
+from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import packages_distributions as _packages_distributions
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,8 @@ def expand(extra: str, seen: set[str] | None = None) -> list[tuple[str, str]]:
 
 
 ALL = expand("all")
+#: module -> distributions, read once (a scan of every installed package, about a second each time)
+packages_distributions = functools.cache(_packages_distributions)
 
 
 def test_all_covers_every_library_extra():

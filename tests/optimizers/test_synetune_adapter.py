@@ -326,6 +326,9 @@ def test_asha_with_a_model_runs_as_syne_tunes_baseline_does(searcher: str, basel
     theirs._scheduler = getattr(baselines, baseline)(
         theirs._mapped.config_space, metric="cost_0", time_attr="epochs", max_t=9, grace_period=1, reduction_factor=3, random_seed=seed
     )
+    if searcher == "bore":  # 50 random candidates per proposal instead of 500, on both sides: scoring them one by one is most of the time
+        for opt in (ours, theirs):
+            opt._scheduler.searcher.searcher_kwargs["feval_acq"] = 50  # the keywords each refit BORE searcher is built with
     cost = lambda info: _cost(info.config) + 1.0 / info.fidelity  # noqa: E731  (lower fidelities look worse)
     asked: dict[str, list] = {}
     for name, opt in (("ours", ours), ("theirs", theirs)):
@@ -339,6 +342,8 @@ def test_asha_with_a_model_runs_as_syne_tunes_baseline_does(searcher: str, basel
     levels = [f for _, f in asked["ours"]]
     assert set(levels) == {1, 3, 9} and levels.count(1) > levels.count(9)  # the fidelity asked for, rung by rung
     assert type(ours._scheduler.searcher.searcher) is type(theirs._scheduler.searcher.searcher)
+    if searcher == "bore":
+        assert ours._scheduler.searcher.searcher.feval_acq == theirs._scheduler.searcher.searcher.feval_acq == 50  # the last fitted BORE
 
 
 def test_cqr_imports_offline_and_downloads_nothing(tmp_path) -> None:
