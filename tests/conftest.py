@@ -61,6 +61,35 @@ def yahpo_missing() -> str | None:
     return None
 
 
+#: long files whose tests share no fixture or folder beyond one test: ``make test`` spreads them
+#: over the workers test by test; every other file runs whole on one worker (``--dist loadfile``), so
+#: that its module fixtures run once
+SPREAD_OVER_WORKERS = {
+    "tests/conformance/test_optimizers.py",
+    "tests/optimizers/test_optimizer_checks.py",
+    "tests/optimizers/test_cli_families.py",
+    "tests/docs/test_docs_examples.py",
+    "tests/test_environment.py",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201  (xdist's hook)
+    """``--dist loadfile``, except that the tests of :data:`SPREAD_OVER_WORKERS` are scheduled one by one.
+
+    (xdist's ``loadgroup`` would say this with marks, but with pytest 9 it no longer sees them.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrTestScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            return nodeid if path in SPREAD_OVER_WORKERS else path
+
+    return FileOrTestScheduling(config, log)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs_yahpo: needs the YAHPO surrogate data (skips without it; carps data fetch yahpo or CARPS_YAHPO_DATA)")
 
