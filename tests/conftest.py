@@ -70,6 +70,7 @@ SPREAD_OVER_WORKERS = {
     "tests/optimizers/test_cli_families.py",
     "tests/docs/test_docs_examples.py",
     "tests/test_environment.py",
+    "tests/cli/test_determinism.py",
 }
 
 

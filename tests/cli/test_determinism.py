@@ -115,33 +115,46 @@ def _assert_same(a: Path, b: Path) -> dict[str, list[dict]]:
     return first
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, list[dict]]:
+def _env() -> dict[str, str]:
     import os
 
     env = dict(os.environ)
     env.pop("CARPS_DEBUG", None)
-    tmp = tmp_path_factory.mktemp("determinism")
-    compared: dict[str, list[dict]] = {}
-    for i, ((task, n_trials), optimizers) in enumerate(_groups().items()):
-        compared.update(_assert_same(*_twice(tmp / f"group{i}", env, optimizers, task, n_trials)))
-    # the calibrated default, from a calibration file naming the configuration another baseline ran
-    prodigy = next(trials for run, trials in compared.items() if run.endswith("lrfree/prodigy/seed_1"))
-    calibration = tmp / "calibration.yaml"
-    calibration.write_text(json.dumps({"workloads": {NN_TASK.split("/")[-1]: {"config": prodigy[0]["config"]}}}))
-    a, b = _twice(tmp / "calibrated", env, ["lrfree/calibrated"], NN_TASK, 1, f"optimizer.file={calibration}")
-    compared.update(_assert_same(a, b))
-    return compared
+    return env
 
 
-def test_every_variant_writes_the_same_trials_twice(runs):
-    ran = {"/".join(run.split("/")[3:-1]) for run in runs}  # <type>/<family>/<task>/<optimizer id>/seed_1
-    assert ran == set(get_registry().optimizers), f"variants not checked: {sorted(set(get_registry().optimizers) - ran)}"
+def _optimizer_id(run: str) -> str:
+    return "/".join(run.split("/")[3:-1])  # <type>/<family>/<task>/<optimizer id>/seed_1
 
 
-def test_each_run_is_long_enough_to_leave_the_initial_design(runs):
+def _assert_long_enough(runs: dict[str, list[dict]]) -> None:
     for run, trials in runs.items():
         one_shot = "/lrfree/" in run
-        optimizer_id = "/".join(run.split("/")[3:-1])
-        assert len(trials) == 1 if one_shot else len(trials) >= GP_BUDGETS.get(optimizer_id, N_TRIALS), f"{run} ran {len(trials)} trials"
+        assert len(trials) == 1 if one_shot else len(trials) >= GP_BUDGETS.get(_optimizer_id(run), N_TRIALS), f"{run} ran {len(trials)} trials"
         assert all(t["status"] == "ok" for t in trials), run
+
+
+#: (task, n_trials, up to 6 variants): one test each, so that they spread over the test workers
+GROUPS = [(task, n, optimizers[i : i + 6]) for (task, n), optimizers in _groups().items() for i in range(0, len(optimizers), 6)]
+
+
+@pytest.mark.parametrize(("task", "n_trials", "optimizers"), GROUPS, ids=[f"{task}-{n}-{opts[0]}" for task, n, opts in GROUPS])
+def test_each_variant_writes_the_same_trials_twice(task: str, n_trials: int, optimizers: list[str], tmp_path: Path) -> None:
+    runs = _assert_same(*_twice(tmp_path, _env(), optimizers, task, n_trials))
+    assert {_optimizer_id(run) for run in runs} == set(optimizers)
+    _assert_long_enough(runs)  # long enough to leave each initial design, and no trial failed
+
+
+def test_the_calibrated_default_writes_the_same_trials_twice(tmp_path: Path) -> None:
+    # its calibration file names the configuration that another baseline (prodigy) ran
+    prodigy = _assert_same(*_twice(tmp_path / "prodigy", _env(), ["lrfree/prodigy"], NN_TASK, 1))
+    calibration = tmp_path / "calibration.yaml"
+    calibration.write_text(json.dumps({"workloads": {NN_TASK.split("/")[-1]: {"config": next(iter(prodigy.values()))[0]["config"]}}}))
+    runs = _assert_same(*_twice(tmp_path / "calibrated", _env(), ["lrfree/calibrated"], NN_TASK, 1, f"optimizer.file={calibration}"))
+    assert {_optimizer_id(run) for run in runs} == {"lrfree/calibrated"}
+    _assert_long_enough(runs)
+
+
+def test_every_variant_is_checked() -> None:
+    checked = {oid for _, _, optimizers in GROUPS for oid in optimizers} | {"lrfree/calibrated"}
+    assert checked == set(get_registry().optimizers), f"variants not checked: {sorted(set(get_registry().optimizers) - checked)}"
