@@ -134,13 +134,15 @@ def _assert_long_enough(runs: dict[str, list[dict]]) -> None:
         assert all(t["status"] == "ok" for t in trials), run
 
 
-#: (task, n_trials, up to 6 variants): one test each, so that they spread over the test workers; dealt
-#: round-robin from the sorted ids, so that one family's slow variants (SMAC's) do not share a chunk
-GROUPS = [
-    (task, n, optimizers[i :: -(-len(optimizers) // 6)])
-    for (task, n), optimizers in _groups().items()
-    for i in range(-(-len(optimizers) // 6))
-]
+def _deal(ids: list[str], most: int = 6) -> list[list[str]]:
+    """``ids`` dealt round-robin into the fewest chunks of at most ``most``: sorted ids of one family
+    (SMAC's slow variants) land in different chunks."""
+    n_chunks = -(-len(ids) // most)
+    return [ids[i::n_chunks] for i in range(n_chunks)]
+
+
+#: (task, n_trials, up to 6 variants): one test each, so that they spread over the test workers
+GROUPS = [(task, n, chunk) for (task, n), optimizers in _groups().items() for chunk in _deal(optimizers)]
 
 
 @pytest.mark.parametrize(("task", "n_trials", "optimizers"), GROUPS, ids=[f"{task}-{n}-{opts[0]}" for task, n, opts in GROUPS])
