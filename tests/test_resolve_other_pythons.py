@@ -21,11 +21,9 @@ from tests.conftest import REPO
 
 
 def pip_index_options() -> list[str]:
-    """pip's configured indexes and wheel folders (``pip config list``) as uv options."""
-    listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=True).stdout
-    pairs = [(f"--{key}", item) for key, value in re.findall(r"^\S*?\.?([a-z-]+)='(.*)'$", listed, flags=re.MULTILINE)
-             if key in ("index-url", "extra-index-url", "find-links") for item in value.split()]
-    return [word for pair in dict.fromkeys(pairs) for word in pair]  # a setting from both the file and the environment once
+    """pip's configured package sources as uv options (tools/pip_indexes.py, as ``make install`` uses them)."""
+    out = subprocess.run([sys.executable, str(REPO / "tools" / "pip_indexes.py")], capture_output=True, text=True, check=True).stdout
+    return out.split()
 
 
 def uv_executable() -> str | None:
@@ -45,8 +43,7 @@ def test_all_extra_resolves_with_numpy_2(version, tmp_path):
     proc = subprocess.run(
         [uv, "pip", "compile", str(REPO / "pyproject.toml"), str(tmp_path / "torch.in"), "--extra", "all",
          "--python-version", version, "--python-platform", "x86_64-manylinux_2_28",
-         # pip takes the best match over every index; uv's default stops at the first index with the name
-         "--index-strategy", "unsafe-best-match", *pip_index_options(),
+         *pip_index_options(),
          "--cache-dir", str(tmp_path / "cache"), "--quiet", "--output-file", str(pinned)],
         capture_output=True, text=True, timeout=600,
     )

@@ -1,8 +1,8 @@
 """Every catalog optimizer variant, run twice through ``carps run`` with one seed, writes the same trials.
 
 Each variant runs on one small task of a type it supports, long enough to leave its initial design
-(40 trials, or 3 times a population or initial design that the catalog sets; the GP methods of Ax and
-skopt 3 times their initial design; multi-fidelity
+(40 trials, or 3 times a population or initial design that the catalog sets; the slow model-based
+methods 10 to 20 model proposals past their initial designs, see ``MODEL_BUDGETS``; multi-fidelity
 schedulers get a budget of 12 full evaluations, which is 100 trials and more), in two CLI processes with different ``PYTHONHASHSEED`` values, so that anything that depends
 on the process (the order of a set of strings, object ids, the clock) shows up. The trials are
 compared field by field, all but the timings. This is the test that failed for SMAC before its
@@ -35,12 +35,17 @@ TASKS = {
 #: multi-fidelity schedulers: 12 full evaluations are 100+ trials, mostly at low fidelities
 SCHEDULERS = {"smac/bohb", "smac/hyperband", "smac/mf_sh", "smac/momf", "dehb", "optuna/hyperband", "synetune/moasha", "synetune/moasha_ranked"}
 SCHEDULER_BUDGET = 12
-#: Gaussian-process methods whose fits take seconds per trial on 2 cores: 3 times their initial design
-#: (Ax: the centre and 4 Sobol points; skopt: 10 random points), which still compares 10 and 20
-#: model-based proposals, instead of 40 trials that cost minutes each in CI
-#: Syne Tune's CQR likewise (500 boosting stages per fit, half a second per proposal): 3 times its 5
-#: random draws, and 15 full evaluations (about 55 trials) for ASHA-CQR
-GP_BUDGETS = {"ax/botorch": 15, "skopt/gp": 30, "synetune/cqr": 15, "synetune/asha_cqr": 15}
+#: model-based methods that take a second or more per trial on 2 cores run fewer than 40 trials, still
+#: well past their initial designs: Ax 15 (the centre and 4 Sobol points, then 10 BoTorch proposals);
+#: skopt 30 (10 random points, then 20 model proposals); SMAC 20 (its initial design is at most a
+#: quarter of the budget: 5 points, then 15 model proposals); bo/gp 20 (4 random points, then 16);
+#: Syne Tune's CQR 15 (5 random draws; 500 boosting stages per fit) and 15 full evaluations (about 55
+#: trials) for ASHA-CQR
+MODEL_BUDGETS = {
+    "ax/botorch": 15, "skopt/gp": 30, "skopt/rf": 30, "skopt/et": 30, "skopt/gbrt": 30,
+    "smac/blackbox": 20, "smac/hpo": 20, "smac/ac": 20, "smac/morf": 20, "smac/parego": 20, "bo/gp": 20,
+    "synetune/cqr": 15, "synetune/asha_cqr": 15,
+}
 #: learning-rate-free baselines: one full training on a real workload (they run on nn tasks only)
 NN_TASK = "blackbox/nn/cancer_mlp"
 #: what may differ between two runs of the same seed: timings (a task's ``info`` may report its own,
@@ -73,7 +78,7 @@ def _groups() -> dict[tuple[str, int], list[str]]:
         else:
             entry = registry.optimizer(oid)
             task_type = next(t for t in TASKS if t in entry.load_class().capabilities.task_types)
-            budget = SCHEDULER_BUDGET if oid in SCHEDULERS else GP_BUDGETS.get(oid) or _long_enough(entry.params)
+            budget = SCHEDULER_BUDGET if oid in SCHEDULERS else MODEL_BUDGETS.get(oid) or _long_enough(entry.params)
             key = (TASKS[task_type], budget)
         groups.setdefault(key, []).append(oid)
     return groups
@@ -130,7 +135,7 @@ def _optimizer_id(run: str) -> str:
 def _assert_long_enough(runs: dict[str, list[dict]]) -> None:
     for run, trials in runs.items():
         one_shot = "/lrfree/" in run
-        assert len(trials) == 1 if one_shot else len(trials) >= GP_BUDGETS.get(_optimizer_id(run), N_TRIALS), f"{run} ran {len(trials)} trials"
+        assert len(trials) == 1 if one_shot else len(trials) >= MODEL_BUDGETS.get(_optimizer_id(run), N_TRIALS), f"{run} ran {len(trials)} trials"
         assert all(t["status"] == "ok" for t in trials), run
 
 
