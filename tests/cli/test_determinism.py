@@ -1,12 +1,19 @@
-"""Every catalog optimizer variant, run twice through ``carps run`` with one seed, writes the same trials.
+"""Every catalog optimizer variant, run twice with one seed in two processes, writes the same trials.
 
 Each variant runs on one small task of a type it supports, long enough to leave its initial design
 (40 trials, or 3 times a population or initial design that the catalog sets; the slow model-based
 methods 10 to 20 model proposals past their initial designs, see ``MODEL_BUDGETS``; multi-fidelity
-schedulers get a budget of 12 full evaluations, which is 100 trials and more), in two CLI processes with different ``PYTHONHASHSEED`` values, so that anything that depends
-on the process (the order of a set of strings, object ids, the clock) shows up. The trials are
-compared field by field, all but the timings. This is the test that failed for SMAC before its
-adapter fixed the order of the local search's start points.
+schedulers get a budget of 12 full evaluations, which is 100 trials and more), through ``carps run``
+in two CLI processes with different ``PYTHONHASHSEED`` values, so that anything that depends on the
+process (the order of a set of strings, object ids, the clock) shows up. The trials are compared field
+by field, all but the timings. This is the test that failed for SMAC before its adapter fixed the
+order of the local search's start points.
+
+Variants whose conformance-kit run (tests/conformance/test_optimizers.py) already is this check are not
+run again here: the kit's same-seed check runs them with their catalog parameters for 40 trials (28
+full evaluations on multi-fidelity probes) in this process and in a fresh interpreter with another
+``PYTHONHASHSEED``, on a harder mixed space. Those are the variants that the conformance file neither
+marks slow nor gives a shorter warm-up. ``random`` runs here all the same, for the CLI's own path.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ TASKS = {
 #: multi-fidelity schedulers: 12 full evaluations are 100+ trials, mostly at low fidelities
 SCHEDULERS = {"smac/bohb", "smac/hyperband", "smac/mf_sh", "smac/momf", "dehb", "optuna/hyperband", "synetune/moasha", "synetune/moasha_ranked"}
 SCHEDULER_BUDGET = 12
+#: variants checked here although the kit's same-seed check covers them: the CLI path itself
+THROUGH_THE_CLI = {"random"}
 #: model-based methods that take a second or more per trial on 2 cores run fewer than 40 trials, still
 #: well past their initial designs: Ax 15 (the centre and 4 Sobol points, then 10 BoTorch proposals);
 #: skopt 30 (10 random points, then 20 model proposals); SMAC 20 (its initial design is at most a
@@ -66,6 +75,14 @@ def _long_enough(params: dict) -> int:
     return max(N_TRIALS, 3 * design)
 
 
+def checked_by_the_kit() -> set[str]:
+    """Variants whose conformance-kit same-seed check runs their catalog parameters for 40 trials."""
+    from tests.conformance.test_optimizers import FAMILIES, SLOW, WARMUP
+
+    registry = get_registry()
+    return {oid for oid, entry in registry.optimizers.items() if entry.family in FAMILIES and oid not in SLOW and oid not in WARMUP}
+
+
 def _groups() -> dict[tuple[str, int], list[str]]:
     """(task, n_trials) -> the variants run on it: each variant once, on the first type it supports."""
     registry = get_registry()
@@ -73,6 +90,8 @@ def _groups() -> dict[tuple[str, int], list[str]]:
     for oid in sorted(registry.optimizers):
         if oid == "lrfree/calibrated":
             continue  # needs a calibration file: its own run below
+        if oid in checked_by_the_kit() - THROUGH_THE_CLI:
+            continue
         if oid.startswith("lrfree/"):
             key = (NN_TASK, 1)
         else:
@@ -168,5 +187,13 @@ def test_the_calibrated_default_writes_the_same_trials_twice(tmp_path: Path) -> 
 
 
 def test_every_variant_is_checked() -> None:
-    checked = {oid for _, _, optimizers in GROUPS for oid in optimizers} | {"lrfree/calibrated"}
+    checked = {oid for _, _, optimizers in GROUPS for oid in optimizers} | {"lrfree/calibrated"} | checked_by_the_kit()
     assert checked == set(get_registry().optimizers), f"variants not checked: {sorted(set(get_registry().optimizers) - checked)}"
+
+
+def test_the_variants_left_to_the_kit_get_its_40_trial_check_with_catalog_parameters() -> None:
+    from carps.testing.optimizer_checks import SAME_SEED_TRIALS
+    from tests.conformance.test_optimizers import WARMUP
+
+    assert SAME_SEED_TRIALS >= N_TRIALS, "the kit's same-seed check became shorter than this file's: check these variants here again"
+    assert not checked_by_the_kit() & WARMUP.keys()

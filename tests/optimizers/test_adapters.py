@@ -140,13 +140,17 @@ def test_botorch_leaves_torch_global_state_alone():
     from carps.optimizers.botorch_adapter import BoTorchGP
 
     threads = torch.get_num_threads()
+    torch.set_num_threads(3)  # not the adapter's 1 (the tests' processes default to one thread)
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
-    opt = BoTorchGP(ConfigurationSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)}), seed=0, n_initial=3)
-    for _ in range(5):
-        info = opt.ask()
-        opt.tell(info, TrialValue(costs=((info.config["x"] - 0.2) ** 2 + info.config["y"],)))
-    assert torch.equal(torch.random.get_rng_state(), before) and torch.get_num_threads() == threads
+    try:
+        opt = BoTorchGP(ConfigurationSpace({"x": (0.0, 1.0), "y": (0.0, 1.0)}), seed=0, n_initial=3)
+        for _ in range(5):
+            info = opt.ask()
+            opt.tell(info, TrialValue(costs=((info.config["x"] - 0.2) ** 2 + info.config["y"],)))
+        assert torch.equal(torch.random.get_rng_state(), before) and torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_dehb_gets_integer_fidelities_on_its_rungs():
