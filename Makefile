@@ -27,10 +27,11 @@ SUBSET_ARGS_blackbox ?= n_trials=50
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# uv installs in under a minute what pip takes about four for; it is handed pip's package sources
+	# uv installs in about a minute what pip takes about four for; it is handed pip's package sources,
+	# and compiles bytecode as pip does (with PYTHONDONTWRITEBYTECODE set, every process would recompile)
 	$(BIN)/python -m pip install -q uv
 	# the CPU build of torch pinned, so no extra pulls a multi-GB CUDA build
-	$(BIN)/uv pip install -q --python $(BIN)/python $$($(BIN)/python tools/pip_indexes.py) "torch==2.13.0" -e ".[all,dev]"
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python $$($(BIN)/python tools/pip_indexes.py) "torch==2.13.0" -e ".[all,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
