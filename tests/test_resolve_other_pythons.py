@@ -48,8 +48,7 @@ def test_all_extra_resolves_with_numpy_2(version, tmp_path):
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, f"carps[all] does not resolve on Python {version}:\n{proc.stderr[-3000:]}"
-    chosen = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", pinned.read_text(), flags=re.MULTILINE))
-    chosen = {name.lower(): v for name, v in chosen.items()}
+    chosen = {name.lower(): v for name, v in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", pinned.read_text(), flags=re.MULTILINE)}
     assert chosen["numpy"].startswith("2."), chosen["numpy"]
     # Ax 1.3 needs Python 3.11 (the extra's marker leaves it out on 3.10)
     expected = ("configspace", "smac", "optuna", "ray", "onnxruntime", "pymoo", "botorch", "nevergrad", "syne-tune", "scikit-optimize", "hyperopt", "dehb")
