@@ -13,7 +13,8 @@ multi-fidelity one), runs the adapter on those its capabilities claim, and check
 ``same_seed``       the same seed gives the same trials, bit for bit, over ``same_seed_trials`` (40 by
                     default: past the initial design of model-based methods), once in this process and
                     once in a fresh interpreter with another ``PYTHONHASHSEED`` (so that an order taken
-                    from a set or dict of strings, which differs per process, is caught too)
+                    from a set or dict of strings, which differs per process, is caught too); left out
+                    with ``same_seed_trials=0``, for an adapter whose seed is checked elsewhere
 ``different_seeds`` another seed gives other trials
 ``no_state_leak``   two runs interleaved step by step give the trials each gives alone, and the task's
                     space (including its random state) is left untouched
@@ -344,6 +345,8 @@ class OptimizerChecker:
         if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
             raise TypeError(f"check_optimizer needs a carps Optimizer subclass or a catalog id, got {cls!r}")
         self.cls, self.params, self.n_trials, self.seeds = cls, dict(params or {}), n_trials, seeds
+        if same_seed_trials < 0:
+            raise ValueError(f"same_seed_trials must be 0 (leave the same-seed check out) or a positive budget, got {same_seed_trials}")
         self.same_seed_trials = same_seed_trials
         self._fresh: _FreshInterpreter | str | None = None
         self.name = name or cls.__name__
@@ -383,7 +386,8 @@ class OptimizerChecker:
         results.append(self._guard(f"in_space{tag}", lambda: self._in_space(task_a, runs)))
         if task_type.multi_fidelity:
             results.append(self._guard(f"fidelity_bounds{tag}", lambda: self._fidelity_bounds(task_a, runs)))
-        results.append(self._same_seed(task_type, tag))
+        if self.same_seed_trials > 0:
+            results.append(self._same_seed(task_type, tag))
         results.append(self._different_seeds(tag, together))
         results.append(self._no_state_leak(tag, task_a, space_before, random_before, solo, together[0]))
         results.append(self._guard(f"failures{tag}", lambda: self._failures(solo)))
@@ -620,7 +624,9 @@ def check_optimizer(
     ``_setup``) or a catalog id such as ``"optuna/tpe"`` (its catalog parameters, updated by ``params``).
     ``n_trials`` is the budget of each probe run (multi-fidelity probes get 0.7 of it in full
     evaluations). ``same_seed_trials`` is the budget of the same-seed runs: keep it at least 3 times the
-    adapter's initial design, so that the model's proposals are compared too. Raises ``AssertionError``
+    adapter's initial design, so that the model's proposals are compared too; 0 leaves the check out (for
+    an adapter whose same-seed runs are checked elsewhere, such as through ``carps run`` in two
+    processes). Raises ``AssertionError``
     listing every failed check unless ``raise_on_failure`` is False; returns all results.
     """
     cls, merged, name = _resolve(optimizer, params)

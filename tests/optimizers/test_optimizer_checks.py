@@ -178,6 +178,15 @@ def test_the_same_seed_check_catches_non_determinism_within_one_process():
     assert len(messages) == 4 and all("in one process differ from trial" in m for m in messages), messages
 
 
+def test_same_seed_trials_0_leaves_only_the_same_seed_check_out():
+    results = check_optimizer(GlobalRandom, n_trials=8, raise_on_failure=False, same_seed_trials=0)
+    assert not any(r.name.startswith("same_seed") for r in results)
+    # two runs of one seed in this process are still compared: the interleaved run differs from the solo one
+    assert {r.name for r in results if not r.passed} >= {f"no_state_leak[{t}]" for t in ("blackbox", "multifidelity", "multiobjective", "momf")}
+    with pytest.raises(ValueError, match="same_seed_trials must be 0"):
+        check_optimizer(Good, same_seed_trials=-1)
+
+
 def test_an_adapter_a_fresh_interpreter_cannot_import_is_checked_in_this_process_and_says_so():
     class Local(Good):
         pass
