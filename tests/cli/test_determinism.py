@@ -2,18 +2,16 @@
 
 Each variant runs on one small task of a type it supports, long enough to leave its initial design
 (40 trials, or 3 times a population or initial design that the catalog sets; the slow model-based
-methods 10 to 20 model proposals past their initial designs, see ``MODEL_BUDGETS``; multi-fidelity
-schedulers get a budget of 6 or 12 full evaluations, which is 100 trials and more), through ``carps run``
-in two CLI processes with different ``PYTHONHASHSEED`` values, so that anything that depends on the
-process (the order of a set of strings, object ids, the clock) shows up. The trials are compared field
-by field, all but the timings. This is the test that failed for SMAC before its adapter fixed the
-order of the local search's start points.
+methods at least 3 times their initial designs and 8 or more model proposals past them, see
+``MODEL_BUDGETS``; multi-fidelity schedulers get a budget of 6 or 12 full evaluations, which is 40
+trials and more), through ``carps run`` in two CLI processes with different ``PYTHONHASHSEED``
+values, so that anything that depends on the process (the order of a set of strings, object ids, the
+clock) shows up. The trials are compared field by field, all but the timings. This is the test that
+failed for SMAC before its adapter fixed the order of the local search's start points.
 
-Variants whose conformance-kit run (tests/conformance/test_optimizers.py) already is this check are not
-run again here: the kit's same-seed check runs them with their catalog parameters for 40 trials (28
-full evaluations on multi-fidelity probes) in this process and in a fresh interpreter with another
-``PYTHONHASHSEED``, on a harder mixed space. Those are the variants that the conformance file neither
-marks slow nor gives a shorter warm-up. ``random`` runs here all the same, for the CLI's own path.
+Every catalog variant runs here. For the variants that the conformance file marks slow this is their
+only cross-process same-seed check (the kit's fresh-interpreter check leaves them out, see
+tests/conformance/test_optimizers.py).
 """
 
 from __future__ import annotations
@@ -39,22 +37,22 @@ TASKS = {
     TaskType.MULTIFIDELITY: "multifidelity/mfsynth/branin_d2_s100",
     TaskType.MOMF: "momf/momfsynth/zdt1_d5_s100",
 }
-#: multi-fidelity schedulers run here (the others are left to the kit, see below): 12 full evaluations
-#: are 100+ trials, mostly at low fidelities; SMAC's model-based successive-halving schedulers make
-#: 140-200 trials of 6 (their random-forest fits cost a second a trial)
-SCHEDULERS = {"smac/bohb": 6, "smac/mf_sh": 6, "smac/momf": 6, "optuna/hyperband": 12}
-#: variants checked here although the kit's same-seed check covers them: the CLI path itself
-THROUGH_THE_CLI = {"random"}
+#: multi-fidelity schedulers: 12 full evaluations are 40 to 100+ trials, mostly at low fidelities; SMAC's
+#: model-based successive-halving schedulers make 140-200 trials of 6 (their random-forest fits cost a
+#: second a trial)
+SCHEDULERS = {"smac/bohb": 6, "smac/mf_sh": 6, "smac/momf": 6, "smac/hyperband": 12, "dehb": 12, "optuna/hyperband": 12,
+              "synetune/moasha": 12, "synetune/moasha_ranked": 12}
 #: model-based methods that take a second or more per trial on 2 cores run fewer than 40 trials, still
-#: well past their initial designs: Ax 15 (the centre and 4 Sobol points, then 10 BoTorch proposals);
-#: skopt 30 (10 random points, then 20 model proposals); SMAC 20 (its initial design is at most a
-#: quarter of the budget: 5 points, then 15 model proposals); bo/gp 20 (4 random points, then 16);
-#: Syne Tune's CQR 15 (5 random draws; 500 boosting stages per fit) and 15 full evaluations (about 55
-#: trials) for ASHA-CQR
+#: at least 3 times their catalog initial design and 8 or more model proposals past it: Ax 15 (the
+#: centre and 4 Sobol points, then 10 BoTorch proposals); skopt 30 (10 random points, then 20 model
+#: proposals); optuna/gp 30 (10 random, then 20); SMAC 16 (its initial design is a quarter of the budget:
+#: 4 points, then 12 model proposals); bo/gp 12 (4 random points, then 8); BORE 20 (6 random, then 14);
+#: Syne Tune's CQR 15 (5 random draws; 500 boosting stages per fit); ASHA with CQR or BORE 15 full
+#: evaluations (about 55 trials)
 MODEL_BUDGETS = {
-    "ax/botorch": 15, "skopt/gp": 30, "skopt/rf": 30, "skopt/et": 30, "skopt/gbrt": 30,
-    "smac/blackbox": 20, "smac/hpo": 20, "smac/ac": 20, "smac/morf": 20, "smac/parego": 20, "bo/gp": 20,
-    "synetune/cqr": 15, "synetune/asha_cqr": 15,
+    "ax/botorch": 15, "skopt/gp": 30, "skopt/rf": 30, "skopt/et": 30, "skopt/gbrt": 30, "optuna/gp": 30,
+    "smac/blackbox": 16, "smac/hpo": 16, "smac/ac": 16, "smac/morf": 16, "smac/parego": 16, "bo/gp": 12,
+    "synetune/bore": 20, "synetune/cqr": 15, "synetune/asha_cqr": 15, "synetune/asha_bore": 15,
 }
 #: learning-rate-free baselines: one full training on a real workload (they run on nn tasks only)
 NN_TASK = "blackbox/nn/cancer_mlp"
@@ -76,24 +74,13 @@ def _long_enough(params: dict) -> int:
     return max(N_TRIALS, 3 * design)
 
 
-def checked_by_the_kit() -> set[str]:
-    """Variants whose conformance-kit same-seed check runs their catalog parameters for 40 trials."""
-    from tests.conformance.test_optimizers import FAMILIES, SLOW, WARMUP
-
-    registry = get_registry()
-    return {oid for oid, entry in registry.optimizers.items() if entry.family in FAMILIES and oid not in SLOW and oid not in WARMUP}
-
-
 def _groups() -> dict[tuple[str, int], list[str]]:
     """(task, n_trials) -> the variants run on it: each variant once, on the first type it supports."""
     registry = get_registry()
-    left_to_the_kit = checked_by_the_kit() - THROUGH_THE_CLI
     groups: dict[tuple[str, int], list[str]] = {}
     for oid in sorted(registry.optimizers):
         if oid == "lrfree/calibrated":
             continue  # needs a calibration file: its own run below
-        if oid in left_to_the_kit:
-            continue
         if oid.startswith("lrfree/"):
             key = (NN_TASK, 1)
         else:
@@ -189,11 +176,5 @@ def test_the_calibrated_default_writes_the_same_trials_twice(tmp_path: Path) -> 
 
 
 def test_every_variant_is_checked() -> None:
-    checked = {oid for _, _, optimizers in GROUPS for oid in optimizers} | {"lrfree/calibrated"} | checked_by_the_kit()
+    checked = {oid for _, _, optimizers in GROUPS for oid in optimizers} | {"lrfree/calibrated"}
     assert checked == set(get_registry().optimizers), f"variants not checked: {sorted(set(get_registry().optimizers) - checked)}"
-
-
-def test_the_kit_checks_the_variants_left_to_it_at_least_as_long() -> None:
-    from carps.testing.optimizer_checks import SAME_SEED_TRIALS
-
-    assert SAME_SEED_TRIALS >= N_TRIALS, "the kit's same-seed check became shorter than this file's: check these variants here again"
