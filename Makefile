@@ -47,7 +47,7 @@ run: $(STAMP)
 	$(BIN)/carps report experiment=$(EXPERIMENT)
 
 # one test worker more than cores: the Slurm, Ray and CLI tests spend part of their time waiting on
-# other processes (on 2 cores, 3 workers ran the suite about 80 s faster than 2, in 20 minutes)
+# other processes (on 2 cores, 3 workers ran the whole suite about 80 s faster than 2)
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 
 test: $(STAMP) browser
