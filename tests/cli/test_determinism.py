@@ -11,7 +11,7 @@ failed for SMAC before its adapter fixed the order of the local search's start p
 
 Every catalog variant runs here. For the variants that the conformance file marks slow this is their
 only cross-process same-seed check (the kit's fresh-interpreter check leaves them out, see
-tests/conformance/test_optimizers.py).
+tests/conformance/test_optimizers.py), so they run on every task type they support.
 """
 
 from __future__ import annotations
@@ -75,20 +75,24 @@ def _long_enough(params: dict) -> int:
 
 
 def _groups() -> dict[tuple[str, int], list[str]]:
-    """(task, n_trials) -> the variants run on it: each variant once, on the first type it supports."""
+    """(task, n_trials) -> the variants run on it: each variant on the first type it supports; the
+    conformance file's slow variants on every type they support, since this is their only
+    cross-process check (the kit checks the others on every type)."""
+    from tests.conformance.test_optimizers import SLOW
+
     registry = get_registry()
     groups: dict[tuple[str, int], list[str]] = {}
     for oid in sorted(registry.optimizers):
         if oid == "lrfree/calibrated":
             continue  # needs a calibration file: its own run below
         if oid.startswith("lrfree/"):
-            key = (NN_TASK, 1)
-        else:
-            entry = registry.optimizer(oid)
-            task_type = next(t for t in TASKS if t in entry.load_class().capabilities.task_types)
-            budget = SCHEDULERS.get(oid) or MODEL_BUDGETS.get(oid) or _long_enough(entry.params)
-            key = (TASKS[task_type], budget)
-        groups.setdefault(key, []).append(oid)
+            groups.setdefault((NN_TASK, 1), []).append(oid)
+            continue
+        entry = registry.optimizer(oid)
+        task_types = [t for t in TASKS if t in entry.load_class().capabilities.task_types]
+        budget = SCHEDULERS.get(oid) or MODEL_BUDGETS.get(oid) or _long_enough(entry.params)
+        for task_type in task_types if oid in SLOW else task_types[:1]:
+            groups.setdefault((TASKS[task_type], budget), []).append(oid)
     return groups
 
 
