@@ -626,8 +626,8 @@ def check_optimizer(
     evaluations). ``same_seed_trials`` is the budget of the same-seed runs: keep it at least 3 times the
     adapter's initial design, so that the model's proposals are compared too; 0 leaves the check out (for
     an adapter whose same-seed runs are checked elsewhere, such as through ``carps run`` in two
-    processes). Raises ``AssertionError``
-    listing every failed check unless ``raise_on_failure`` is False; returns all results.
+    processes). Raises ``AssertionError`` listing every failed check unless ``raise_on_failure`` is
+    False; returns all results.
     """
     cls, merged, name = _resolve(optimizer, params)
     results = OptimizerChecker(cls, merged, n_trials, seeds, name, same_seed_trials).run_all()
